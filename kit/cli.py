@@ -1,0 +1,176 @@
+"""``python -m kit ...``: every step of the journey from the command line.
+
+Exit status: 0 when the command ran (whatever it found); 2 when an input cannot be used at all,
+with one plain-English line on stderr naming the file and what to do, and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kit import __version__
+from kit.errors import KitError
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _cmd_standards(args: argparse.Namespace) -> int:
+    from kit import standards
+
+    if args.action == "list":
+        print(f"{'standard':<12}{'version':<10}{'status':<12}{'fields':>7}  title")
+        for name, version in standards.available():
+            std = standards.load(name, version)
+            print(f"{name:<12}{version:<10}{std.status:<12}{len(std.fields):>7}  {std.title}")
+        return 0
+    if not args.name:
+        raise KitError(
+            "Say which standard to show, e.g. 'python -m kit standards show placements --version 1'."
+        )
+    known = standards.versions(args.name)
+    if not known:
+        names = ", ".join(sorted({s for s, _ in standards.available()}))
+        raise KitError(f"The kit has no standard called {args.name!r}. Known standards: {names}.")
+    std = standards.load(args.name, args.version or known[-1])
+    print(f"{std.title} (version {std.full_version}, {std.status})")
+    if std.summary:
+        print(std.summary)
+    if std.layouts:
+        print("\nFile layouts:")
+        for lay in std.layouts:
+            print(f"  {lay.id:<22} {lay.title} ({lay.format}, {len(lay.columns)} columns)")
+    print(f"\nFields ({len(std.fields)}):")
+    for f in std.fields:
+        kind = f"code: {f.codelist}" if f.type == "code" else f.type
+        req = "required" if f.required else "optional"
+        multi = ", several allowed" if f.multi else ""
+        print(f"  {f.name:<38} {req:<9} {kind}{multi}")
+    if std.rules:
+        print(f"\nRules ({len(std.rules)}):")
+        for r in std.rules:
+            print(f"  {r.id:<40} {r.severity:<8} {r.message}")
+    return 0
+
+
+def _cmd_guides(args: argparse.Namespace) -> int:
+    from kit.reference_guides import write_reference_guides
+
+    written = write_reference_guides(Path(args.out))
+    for p in written:
+        print(f"wrote {p}")
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from kit.check import check_files, write_outputs
+
+    result = check_files(
+        args.files,
+        standard=args.standard,
+        version=args.version,
+        la=args.la or "",
+        mapping=args.mapping,
+        sheet=args.sheet,
+    )
+    paths = write_outputs(result, args.out)
+    s = result.summary()
+    for f in result.files:
+        print(f"{f.table.name}: {f.detection.describe()}")
+        for line in f.table.evidence + f.detection.evidence:
+            print(f"  - {line}")
+    print(
+        f"{s['rows_in']} rows read: {s['rows_standard']} in the standard table, {s['rows_blank']} blank, "
+        f"{s['rows_rejected']} rejected; {s['errors']} errors and {s['warnings']} warnings."
+    )
+    if s["unmapped_columns"]:
+        print(f"Kept as the LA's own columns: {', '.join(s['unmapped_columns'])}")
+    if s["missing_fields"]:
+        print(f"Required fields with no column: {', '.join(s['missing_fields'])}")
+    print(f"Outputs in {Path(args.out).resolve()}: {', '.join(p.name for p in paths.values())}")
+    return 0
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from kit.synth import write_sample_region
+
+    write_sample_region(Path(args.out), seed=args.seed, las=args.las, years=args.years)
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from kit.demo import run_demo
+
+    return run_demo(Path(args.out))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m kit",
+        description="Implementation support kit for the children's social care data standards.",
+    )
+    parser.add_argument("--version", action="version", version=f"kit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("standards", help="list the standards the kit knows, or show one")
+    p.add_argument("action", choices=["list", "show"])
+    p.add_argument("name", nargs="?", help="placements or person (for 'show')")
+    p.add_argument("--version", help="the version to show, e.g. 1 (default: the newest)")
+    p.set_defaults(func=_cmd_standards)
+
+    p = sub.add_parser("guides", help="regenerate the field reference guides from the standard files")
+    p.add_argument(
+        "--out",
+        default=str(REPO / "guides" / "reference"),
+        help="folder to write (default: guides/reference)",
+    )
+    p.set_defaults(func=_cmd_guides)
+
+    p = sub.add_parser("check", help="read, map and check one LA's file(s)")
+    p.add_argument("files", nargs="+", metavar="FILE", help="CSV or Excel files (one per quarter is fine)")
+    p.add_argument("--standard", choices=["placements", "person"], default="placements")
+    p.add_argument("--version", default="auto", help="auto (detect), 0.1, 1 or 2")
+    p.add_argument("--la", help="the LA's code, written into every output row")
+    p.add_argument("--mapping", help="the LA's mapping file (YAML) from a previous quarter")
+    p.add_argument("--sheet", help="the Excel sheet to read (default: found automatically)")
+    p.add_argument(
+        "--out", required=True, help="folder for standard.csv, findings.csv, summary.json, feedback.xlsx"
+    )
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("synth", help="write the synthetic sample region (or a national-size one)")
+    p.add_argument("--out", required=True, help="folder to write the region into")
+    p.add_argument(
+        "--seed", type=int, default=2026, help="random seed (default 2026: the committed sample_data/)"
+    )
+    p.add_argument("--las", type=int, default=6, help="number of local authorities (default 6)")
+    p.add_argument("--years", type=int, default=3, help="years of SSDA903 history (default 3)")
+    p.set_defaults(func=_cmd_synth)
+
+    p = sub.add_parser("demo", help="run the kit on the sample region (what 'make demo' runs)")
+    p.add_argument(
+        "--out", default=str(REPO / "outputs" / "demo"), help="output folder (default: outputs/demo)"
+    )
+    p.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return args.func(args)
+    except KitError as exc:
+        print(f"kit: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("kit: stopped.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -48,8 +48,10 @@ class CheckResult:
     data: pd.DataFrame  # the standard table: property names + provenance
     extra: pd.DataFrame  # the LA's own columns, keyed by provenance
     findings: pd.DataFrame
+    text: pd.DataFrame  # what the quality checks read: canonical text, or the original where a value failed
     mapping: Mapping | None = None
     checked: bool = False  # True once the quality suite has run
+    checks: list = field(default_factory=list)  # the quality checks that ran (kit.quality.Check)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -136,10 +138,6 @@ def _template_rows(table: SourceTable, det: Detection, child_col: int | None) ->
         table.data = data.drop(index=list(table.skipped_rows))
 
 
-def _example_ids() -> set[str]:
-    return {lay.example_child_id for _, lay in standards.all_layouts() if lay.example_child_id}
-
-
 def _file_findings(
     table: SourceTable,
     det: Detection,
@@ -204,7 +202,11 @@ def _file_findings(
                 )
             )
     lay_missing = det.layout.missing_by_design if det.layout else ()
+    mapped = {m.field for m in matches if m.applied}
+    absent_parts = {s for s in std.optional_sections() if not mapped & set(std.section_fields(s))}
     for fname in missing_fields(matches, std):
+        if std.field(fname).section in absent_parts:
+            continue  # the file carries no such part of the record at all (e.g. referrals not yet placed)
         f = std.field(fname)
         by_design = fname in lay_missing
         out.append(
@@ -229,8 +231,8 @@ def _file_findings(
 
 def convert_table(
     table: SourceTable, det: Detection, std: Standard, *, la: str = "", mapping: Mapping | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame, list[Finding], FileResult]:
-    """The standard rows, the LA's extra columns and the findings for one source table."""
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[Finding], FileResult]:
+    """The standard rows, the LA's extra columns, the text the checks read, and the findings."""
     matches = suggest_mapping(table, std, mapping)
     child = next((m for m in matches if m.applied and m.field == "childId"), None)
     _template_rows(table, det, child.position if child else None)
@@ -247,6 +249,7 @@ def convert_table(
     result.rows_blank = int(blank.sum())
 
     columns: dict[str, pd.Series] = {}
+    texts: dict[str, pd.Series] = {}
     date_format = mapping.date_format if mapping else "day-first"
     for m in matches:
         if not m.applied or m.how == "duplicate":
@@ -265,13 +268,15 @@ def convert_table(
             user_values=(mapping.values.get(f.name) if mapping else None),
         )
         columns[f.name] = res.values
+        texts[f.name] = res.text
         findings += [x for x in res.findings if not blank.get(x.source_row, False)]
 
     # Rows that cannot be used at all: no child ID, or the template's example row left in.
     rejected = pd.Series(False, index=data.index)
     if child is not None:
         ids = data[child.position].astype(str).str.strip()
-        examples = _example_ids()
+        # The template's example child (ABCD2012) is only a left-over in files on a template layout.
+        examples = {det.layout.example_child_id} if det.layout and det.layout.example_child_id else set()
         is_example = ids.isin(examples) & filled
         no_id = (ids == "") & filled
         for row in ids[is_example].index:
@@ -332,6 +337,13 @@ def convert_table(
     out["_la"] = la
     out["_source_file"] = name
     out["_source_row"] = out.index.astype("int64")
+    text = pd.DataFrame(index=data.index[keep])
+    for f in std.fields:
+        text[f.name] = (
+            texts[f.name][keep] if f.name in texts else pd.Series(None, index=text.index, dtype=object)
+        )
+    text["_source_file"] = name
+    text["_source_row"] = text.index.astype("int64")
     extra = pd.DataFrame(index=data.index[keep])
     for m in matches:
         if (not m.applied or m.how == "duplicate") and m.header.strip():
@@ -339,7 +351,13 @@ def convert_table(
     extra["_la"] = la
     extra["_source_file"] = name
     extra["_source_row"] = extra.index.astype("int64")
-    return out.reset_index(drop=True), extra.reset_index(drop=True), findings, result
+    return (
+        out.reset_index(drop=True),
+        extra.reset_index(drop=True),
+        text.reset_index(drop=True),
+        findings,
+        result,
+    )
 
 
 def check_files(
@@ -350,6 +368,7 @@ def check_files(
     mapping: str | Path | Mapping | None = None,
     sheet: str | None = None,
     run_checks: bool = True,
+    today=None,
 ) -> CheckResult:
     """Read, map and check one LA's file(s) (one per quarter is fine) against a standard.
 
@@ -368,25 +387,54 @@ def check_files(
         if version == "auto" and mapping.version not in ("", "auto"):
             version = mapping.version
         sheet = sheet or mapping.sheet
-    frames, extras, findings, files = [], [], [], []
+    frames, extras, texts, findings, files = [], [], [], [], []
     std: Standard | None = None
     for p in paths:
         table = read_file(p, sheet=sheet)
         det = detect(table, standard, version if std is None else std.version)
         if std is None:
             std = det.standard
-        data, extra, found, result = convert_table(table, det, std, la=la, mapping=mapping)
+        data, extra, text, found, result = convert_table(table, det, std, la=la, mapping=mapping)
         frames.append(data)
         extras.append(extra)
+        texts.append(text)
         findings += found
         files.append(result)
     data = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     extra = pd.concat(extras, ignore_index=True) if len(extras) > 1 else extras[0]
-    result = CheckResult(std, la, files, data, extra, to_frame(findings), mapping=mapping)
+    text = pd.concat(texts, ignore_index=True) if len(texts) > 1 else texts[0]
+    result = CheckResult(std, la, files, data, extra, to_frame(findings), text, mapping=mapping)
     if run_checks and std.standard == "placements":
         from kit.quality import check_quality
 
-        check_quality(result)
+        check_quality(result, today=today)
+    return result
+
+
+def check_frame(
+    frame: pd.DataFrame,
+    name: str = "records",
+    standard: str = "placements",
+    version: str = "auto",
+    la: str = "",
+    run_checks: bool = True,
+    today=None,
+) -> CheckResult:
+    """Check rows already in memory (headers as column names, every cell text), e.g. JSON-LD records."""
+    headers = [str(c) for c in frame.columns]
+    data = frame.astype(object).where(frame.notna(), "").astype(str)
+    data.columns = list(range(len(headers)))
+    data.index = pd.RangeIndex(2, 2 + len(data))
+    table = SourceTable(path=Path(name), sheet=None, headers=headers, header_row=1, data=data)
+    table.evidence.append(f"{len(data)} rows given in memory")
+    det = detect(table, standard, version)
+    std = det.standard
+    out, extra, text, found, file_result = convert_table(table, det, std, la=la)
+    result = CheckResult(std, la, [file_result], out, extra, to_frame(found), text)
+    if run_checks and std.standard == "placements":
+        from kit.quality import check_quality
+
+        check_quality(result, today=today)
     return result
 
 
@@ -434,6 +482,9 @@ def write_outputs(result: CheckResult, out: str | Path) -> dict[str, Path]:
     paths["summary"].write_text(json.dumps(result.summary(), indent=2, default=str) + "\n", encoding="utf-8")
     if result.checked:
         from kit.feedback import write_feedback
+        from kit.quality.report import write_quality_report
 
         paths["feedback"] = write_feedback(result, out / "feedback.xlsx")
+        title = f"Data quality: {result.la or result.files[0].table.path.name}"
+        paths["quality_report"] = write_quality_report([result], out / "quality_report.html", title)
     return paths

@@ -9,17 +9,20 @@ The conversions the standard needs, decided per field from the standard file:
 * multi-valued cells are split on ``;``;
 * booleans: Yes/No, Y/N, true/false; the template's "was education disrupted?" is inverted into
   ``isEducationContinuous``;
-* money: ``£1,234.50`` becomes 1234.5;
+* money: ``£1,234.50`` becomes 1234.5 (commas only as thousands separators: ``1.234,50`` and
+  ``12,34`` are errors, never guesses);
 * dates: ISO or UK day-first (``12/2/2024`` is 12 February), never month-first; Excel serial
   numbers are accepted with a warning;
 * outward codes are upper-cased; a full postcode is cut to its outward code with a warning.
 
-Work is done once per distinct value, so a million-row file converts quickly.
+Work is done once per distinct value (``pandas.factorize``), then spread back to every row with
+numpy, so a million-row file converts in seconds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,15 +31,21 @@ import numpy as np
 import pandas as pd
 
 from kit.findings import Finding, column_letter
-from kit.standards import Field, Standard
+from kit.standards import Field, Standard, normalise_code
 
 NA_TEXT = {"na", "n/a", "n.a.", "n/a."}
 TRUE_TEXT = {"yes", "y", "true", "t", "1"}
 FALSE_TEXT = {"no", "n", "false", "f", "0"}
-MONEY_RE = re.compile(r"^-?\d+(\.\d+)?$")
-INT_RE = re.compile(r"^-?\d+(\.0+)?$")
+# Commas are allowed only as thousands separators (1,234,567.50): "12,34" or "1.234,50" are not
+# amounts a UK officer means, and guessing would silently change a cost by a factor of 100.
+MONEY_RE = re.compile(r"^-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+INT_RE = re.compile(r"^-?(\d{1,3}(,\d{3})+|\d+)(\.0+)?$")
+LARGEST_COUNT = 10**9  # a whole number beyond this is a typing slip, not a count
 OUTWARD_RE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?$")
 FULL_POSTCODE_RE = re.compile(r"^([A-Z]{1,2}[0-9][0-9A-Z]?)\s*([0-9][A-Z]{2})$")
+ISO_DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
+YMD_SLASH_RE = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$")
+TIME_SUFFIX_RE = re.compile(r"^(\S+(?:\s\S+\s\d{4})?)\s+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 DAY_FIRST_FORMATS = (
     "%d/%m/%Y",
@@ -63,11 +72,46 @@ class Outcome:
 
 @dataclass
 class ColumnResult:
+    """A converted column: typed ``values`` (empty where a value failed), the findings, and
+    ``text``: what the quality checks read (the canonical text of each good value, the
+    original text of each bad one, ``None`` where the cell was empty)."""
+
     values: pd.Series
     findings: list[Finding] = field(default_factory=list)
+    text: pd.Series | None = None
+
+
+# Findings about a value's type, format or code. The quality suite checks these again (in Great
+# Expectations, on ColumnResult.text), so when it runs these conversion findings give way to its own.
+VALUE_RULES = {
+    "unknown_code",
+    "not_yes_no",
+    "not_whole_number",
+    "not_amount",
+    "not_a_date",
+    "not_outward_code",
+    "too_long",
+    "bad_format",
+}
+
+EMPTY = Outcome(None)
+
+
+def canonical_text(value: object) -> str | None:
+    """The text the quality checks see for a converted value."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
 
 
 def split_multi(text: str) -> list[str]:
+    """The answers in a multi-valued cell: ``"ESOL; BSL"`` -> ``["ESOL", "BSL"]``."""
     return [p.strip() for p in str(text).split(";") if p.strip()]
 
 
@@ -79,48 +123,73 @@ def _is_na(text: str) -> bool:
     return text.casefold() in NA_TEXT
 
 
+def user_codes(user_values: dict[str, str | None] | None, codes) -> dict[str, str | None]:
+    """The user's value map keyed on the normalised source value, targets made canonical.
+
+    A target of ``None`` means "leave it as an error" (the value stays a finding). A target that
+    is not a code of the list also stays an error: a mapping never invents a value.
+    """
+    out: dict[str, str | None] = {}
+    for source, target in (user_values or {}).items():
+        out[normalise_code(source)] = codes.canonical(target) if target is not None else None
+    return out
+
+
+def _one_code(text: str, codes, user: dict[str, str | None]) -> str | None:
+    """The canonical code for one answer: the user's mapping first, then the code list."""
+    key = normalise_code(text)
+    if key in user:
+        return user[key]
+    return codes.canonical(text)
+
+
 def convert_code(text: str, f: Field, std: Standard, user_values: dict[str, str | None]) -> Outcome:
+    """A code (or ``;``-separated codes for a multi-valued field) in its canonical spelling."""
     codes = std.codes_for(f.name)
+    user = user_codes(user_values, codes)
+    return _convert_code(text, f, codes, user)
+
+
+def _convert_code(text: str, f: Field, codes, user: dict[str, str | None]) -> Outcome:
     if f.multi:
         parts = split_multi(text)
-        if len(parts) == 1 and "," in parts[0] and codes.canonical(parts[0]) is None:
+        if len(parts) == 1 and "," in parts[0] and _one_code(parts[0], codes, user) is None:
+            # "Taxis to school, NA": commas where the standard wants ";" (only when every piece is a code)
             pieces = [p.strip() for p in parts[0].split(",") if p.strip()]
-            if all(codes.canonical(p) or p in user_values for p in pieces):
-                out = [_one_code(p, codes, user_values) for p in pieces]
+            out = [_one_code(p, codes, user) for p in pieces]
+            if all(out):
                 return Outcome(
-                    ";".join(dict.fromkeys(o for o in out if o)),
+                    ";".join(dict.fromkeys(out)),
                     "multi_separator",
                     "warning",
                     f"'{text}' separates several answers with commas; the standard separates them with ';'.",
                 )
         out, bad = [], []
         for p in parts:
-            code = _one_code(p, codes, user_values)
-            if code is None and p not in user_values:
+            code = _one_code(p, codes, user)
+            if code is None:
                 bad.append(p)
-            elif code:
+            else:
                 out.append(code)
         if bad:
             return Outcome(None, "unknown_code", "error", _unknown_message(bad[0], f, codes.values))
         return Outcome(";".join(dict.fromkeys(out)) or None)
-    code = _one_code(text, codes, user_values)
-    if code is None and text not in user_values:
+    code = _one_code(text, codes, user)
+    if code is None:
         return Outcome(None, "unknown_code", "error", _unknown_message(text, f, codes.values))
     return Outcome(code)
 
 
-def _one_code(text: str, codes, user_values: dict[str, str | None]) -> str | None:
-    if text in user_values:
-        return user_values[text]
-    return codes.canonical(text)
-
-
 def _unknown_message(value: str, f: Field, allowed: list[str]) -> str:
     shown = ", ".join(f"'{a}'" for a in allowed)
-    return f"'{value}' is not one of the allowed answers for {f.title} ({shown}). Choose one of them."
+    return (
+        f"'{value}' is not one of the allowed answers for {f.title} ({shown}). "
+        "Choose one of them, or map it in the LA's mapping file."
+    )
 
 
 def convert_boolean(text: str, f: Field, invert: bool) -> Outcome:
+    """Yes/No (Y/N, true/false, 1/0) as True/False; ``invert`` for "was education disrupted?"."""
     key = text.strip().casefold()
     if key in TRUE_TEXT:
         value = True
@@ -134,39 +203,53 @@ def convert_boolean(text: str, f: Field, invert: bool) -> Outcome:
 
 
 def convert_integer(text: str, f: Field) -> Outcome:
-    clean = text.replace(",", "").strip()
-    if not INT_RE.match(clean):
+    """A whole number (``2``, ``2.0`` from Excel, ``1,000``) as an int."""
+    clean = text.strip()
+    if not INT_RE.match(clean) or abs(int(clean.replace(",", "").split(".")[0])) > LARGEST_COUNT:
         return Outcome(
             None,
             "not_whole_number",
             "error",
             f"'{text}' is not a whole number. Enter a count, e.g. 0, 1 or 2.",
         )
-    return Outcome(int(float(clean)))
+    return Outcome(int(clean.replace(",", "").split(".")[0]))
 
 
 def convert_decimal(text: str, f: Field) -> Outcome:
-    clean = text.replace("£", "").replace(",", "").replace(" ", "").replace("\u00a3", "")
+    """An amount in pounds (``£1,234.50``, ``1234.5``, ``(100.00)`` for a negative) as a float."""
+    clean = text.replace("\u00a3", "").replace(" ", "").replace("\u00a0", "")
     if clean.startswith("(") and clean.endswith(")"):  # accounting negative
         clean = "-" + clean[1:-1]
-    if not MONEY_RE.match(clean):
+    value = float(clean.replace(",", "")) if MONEY_RE.match(clean) else math.nan
+    if not math.isfinite(value):
         return Outcome(
             None,
             "not_amount",
             "error",
             f"'{text}' is not an amount in pounds. Enter the weekly cost, e.g. 1250.50.",
         )
-    return Outcome(float(clean))
+    return Outcome(value)
+
+
+def _valid_date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
 
 
 def parse_date(text: str, date_format: str = "day-first") -> tuple[dt.date | None, str]:
-    """(date, note) for a date cell; note says what was assumed ('' when nothing was)."""
+    """(date, note) for a date cell; note says what was assumed ('' when nothing was).
+
+    ISO dates (``2024-02-12``, with or without a time) and ``2024/02/12`` are always read. With
+    ``date_format="day-first"`` (the default), ``12/2/2024`` is 12 February and ``12/31/2024``
+    is not a date. Excel serial numbers (``45334``) are read with the note ``excel_serial``,
+    two-digit years with ``two_digit_year``.
+    """
     clean = text.strip()
-    if re.match(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$", clean):
-        try:
-            return dt.date.fromisoformat(clean[:10]), ""
-        except ValueError:
-            return None, ""
+    iso = ISO_DATE_RE.match(clean) or YMD_SLASH_RE.match(clean)
+    if iso:
+        return _valid_date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3))), ""
     if date_format == "day-first":
         for fmt in DAY_FIRST_FORMATS:
             try:
@@ -178,10 +261,10 @@ def parse_date(text: str, date_format: str = "day-first") -> tuple[dt.date | Non
                 return dt.datetime.strptime(clean, fmt).date(), "two_digit_year"
             except ValueError:
                 continue
-        # a day-first date followed by a midnight time, as Excel exports it
-        m = re.match(r"^(\S+)\s+0?0:00(:00)?$", clean)
-        if m:
-            return parse_date(m.group(1), date_format)
+        # A day-first date followed by a time, as Excel and case-management systems export it.
+        timed = TIME_SUFFIX_RE.match(clean)
+        if timed:
+            return parse_date(timed.group(1), date_format)
     if re.match(r"^\d{5}(\.0+)?$", clean):
         serial = int(float(clean))
         if 20000 <= serial <= 80000:  # 1954-10-03 .. 2119-01-11
@@ -190,13 +273,16 @@ def parse_date(text: str, date_format: str = "day-first") -> tuple[dt.date | Non
 
 
 def convert_date(text: str, f: Field, date_format: str) -> Outcome:
+    """A date (see :func:`parse_date`); never a month-first guess."""
     value, note = parse_date(text, date_format)
     if value is None:
+        how = "day first, DD/MM/YYYY" if date_format == "day-first" else "as YYYY-MM-DD"
+        example = "12/02/2024" if date_format == "day-first" else "2024-02-12"
         return Outcome(
             None,
             "not_a_date",
             "error",
-            f"'{text}' is not a valid date written day first. Enter it as DD/MM/YYYY, e.g. 12/02/2024.",
+            f"'{text}' is not a valid date written {how}. Enter it like {example} (12 February 2024).",
         )
     if note == "excel_serial":
         return Outcome(
@@ -216,6 +302,7 @@ def convert_date(text: str, f: Field, date_format: str) -> Outcome:
 
 
 def convert_outward_code(text: str, f: Field) -> Outcome:
+    """The first part of a postcode, upper-cased; a full postcode is cut with a warning."""
     clean = re.sub(r"\s+", " ", text.strip().upper())
     if OUTWARD_RE.match(clean):
         return Outcome(clean)
@@ -237,6 +324,7 @@ def convert_outward_code(text: str, f: Field) -> Outcome:
 
 
 def convert_string(text: str, f: Field) -> Outcome:
+    """Free text, trimmed; too long or the wrong pattern is an error."""
     value = text.strip()
     if f.max_length and len(value) > f.max_length:
         return Outcome(None, "too_long", "error", f"'{value[:40]}' is longer than {f.max_length} characters.")
@@ -252,9 +340,11 @@ def convert_string(text: str, f: Field) -> Outcome:
 def converter_for(
     f: Field, std: Standard, *, invert: bool = False, date_format: str = "day-first", user_values=None
 ) -> Callable[[str], Outcome]:
-    user_values = user_values or {}
+    """The function that converts one (stripped, non-empty) cell of field ``f``."""
     if f.type == "code":
-        return lambda t: convert_code(t, f, std, user_values)
+        codes = std.codes_for(f.name)
+        user = user_codes(user_values, codes)
+        return lambda t: _convert_code(t, f, codes, user)
     if f.type == "boolean":
         return lambda t: convert_boolean(t, f, invert)
     if f.type == "integer":
@@ -269,6 +359,55 @@ def converter_for(
 
 
 DTYPES = {"boolean": "boolean", "integer": "Int64", "decimal": "Float64"}
+MASKED = {
+    "boolean": (bool, pd.arrays.BooleanArray),
+    "integer": (np.int64, pd.arrays.IntegerArray),
+    "decimal": (np.float64, pd.arrays.FloatingArray),
+}
+
+
+def _plain_text(f: Field) -> bool:
+    """Free text with no limits: the value is the trimmed cell, and nothing can fail."""
+    return f.type not in {"code", "boolean", "integer", "decimal", "date", "outward_code"} and not (
+        f.max_length or f.pattern
+    )
+
+
+def _outcomes(uniques: list[str], f: Field, convert: Callable[[str], Outcome]) -> list[Outcome]:
+    """One outcome per distinct cell (cells equal once trimmed are converted once)."""
+    seen: dict[str, Outcome] = {}
+    out = []
+    for raw in uniques:
+        text = raw.strip()
+        outcome = seen.get(text)
+        if outcome is None:
+            if text == "" or (f.na_means_empty and _is_na(text)):
+                outcome = EMPTY
+            else:
+                outcome = convert(text)
+            seen[text] = outcome
+        out.append(outcome)
+    return out
+
+
+def _typed(values: list, f: Field, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """Spread per-distinct ``values`` back over the rows (``codes``) in the field's dtype."""
+    n = len(values)
+    if f.type == "date":
+        stamps = np.array(
+            [np.datetime64(v, "s") if v is not None else np.datetime64("NaT", "s") for v in values]
+        )
+        return pd.Series(stamps.astype("datetime64[s]")[codes] if n else stamps, index=index)
+    if f.type in DTYPES:
+        mask = np.array([v is None for v in values], dtype=bool)
+        kind, array_type = MASKED[f.type]
+        filled = np.array([v if v is not None else 0 for v in values], dtype=kind)
+        if not n:
+            return pd.Series(pd.array([], dtype=DTYPES[f.type]), index=index)
+        return pd.Series(array_type(filled[codes], mask[codes]), index=index)
+    objects = np.empty(n, dtype=object)
+    objects[:] = values
+    return pd.Series(objects[codes] if n else objects, index=index, dtype=object)
 
 
 def convert_column(
@@ -284,52 +423,67 @@ def convert_column(
     user_values: dict[str, str | None] | None = None,
 ) -> ColumnResult:
     """Convert one source column (text cells, index = source row) into the field's values."""
+    index = raw.index
+    codes, uniques = pd.factorize(raw.to_numpy(dtype=object, na_value=""), use_na_sentinel=False)
+    uniques = [str(u) for u in uniques]
+    if _plain_text(f):
+        trimmed = [u.strip() for u in uniques]
+        values = [t if t and not (f.na_means_empty and _is_na(t)) else None for t in trimmed]
+        series = _typed(values, f, codes, index)
+        return ColumnResult(series, [], series.copy())
     convert = converter_for(f, std, invert=invert, date_format=date_format, user_values=user_values)
-    stripped = raw.astype(str).str.strip()
-    uniques = pd.unique(stripped.to_numpy())
-    outcomes: dict[str, Outcome] = {}
-    for text in uniques:
-        if text == "" or (f.na_means_empty and _is_na(text)):
-            outcomes[text] = Outcome(None)
-        else:
-            outcomes[text] = convert(text)
-    values_map = {k: o.value for k, o in outcomes.items()}
-    if f.type == "date":
-        stamps = {k: (pd.Timestamp(v) if v is not None else pd.NaT) for k, v in values_map.items()}
-        converted = pd.to_datetime(stripped.map(stamps)).astype("datetime64[s]")
-        return ColumnResult(converted, _findings(raw, stripped, outcomes, f, letter, source_file, la))
-    converted = stripped.map(values_map)
-    if f.type in DTYPES:
-        converted = converted.astype(object).where(converted.notna(), None).astype(DTYPES[f.type])
-    else:
-        converted = converted.astype(object).where(converted.notna(), None)
-    return ColumnResult(converted, _findings(raw, stripped, outcomes, f, letter, source_file, la))
+    outcomes = _outcomes(uniques, f, convert)
+    values = [o.value for o in outcomes]
+    texts = [
+        u.strip() if o.rule in VALUE_RULES else canonical_text(o.value) for u, o in zip(uniques, outcomes)
+    ]
+    text = _typed(texts, _TEXT_FIELD, codes, index)
+    findings = _findings(raw, codes, outcomes, f, letter, source_file, la)
+    return ColumnResult(_typed(values, f, codes, index), findings, text)
 
 
-def _findings(raw, stripped, outcomes, f: Field, letter: str, source_file: str, la: str) -> list[Finding]:
-    findings: list[Finding] = []
-    flagged = {k: o for k, o in outcomes.items() if o.rule}
-    if flagged:
-        mask = stripped.isin(list(flagged))
-        for row, text in stripped[mask].items():
-            o = flagged[text]
-            findings.append(
-                Finding(
-                    la=la,
-                    source_file=source_file,
-                    source_row=int(row),
-                    source_column=letter,
-                    field=f.name,
-                    value=str(raw.loc[row]),
-                    rule=o.rule,
-                    severity=o.severity,
-                    message=o.message,
-                )
+_TEXT_FIELD = Field(name="_text", section="", title="", description="", type="string", required=False)
+
+
+def _findings(
+    raw: pd.Series,
+    codes: np.ndarray,
+    outcomes: list[Outcome],
+    f: Field,
+    letter: str,
+    source_file: str,
+    la: str,
+) -> list[Finding]:
+    """One finding per cell whose value had one (the cell's own text is quoted as it was typed)."""
+    flagged = np.array([bool(o.rule) for o in outcomes], dtype=bool)
+    if not flagged.any():
+        return []
+    positions = np.flatnonzero(flagged[codes])
+    rows = raw.index.to_numpy()[positions]
+    cells = raw.to_numpy(dtype=object, na_value="")[positions]
+    findings = []
+    for row, cell, code in zip(rows, cells, codes[positions]):
+        o = outcomes[code]
+        findings.append(
+            Finding(
+                la=la,
+                source_file=source_file,
+                source_row=int(row),
+                source_column=letter,
+                field=f.name,
+                value=str(cell),
+                rule=o.rule,
+                severity=o.severity,
+                message=o.message,
             )
+        )
     return findings
 
 
 def empty_column(index: pd.Index, f: Field) -> pd.Series:
+    """A column of ``f`` with no values (for a field no source column maps to)."""
+    if f.type == "date":
+        return pd.Series(np.full(len(index), np.datetime64("NaT", "s")), index=index)
     if f.type in DTYPES:
         return pd.Series(pd.array([None] * len(index), dtype=DTYPES[f.type]), index=index)
     return pd.Series(np.full(len(index), None, dtype=object), index=index)

@@ -139,10 +139,16 @@ def expected_guides() -> dict[str, str]:
 
 
 def write_reference_guides(out: Path) -> list[Path]:
+    """Write the field reference into ``out`` and the "what we check" page beside it."""
+    from kit.quality.describe import render_what_we_check
+
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for fname, text in expected_guides().items():
         path = out / fname
         path.write_text(text, encoding="utf-8")
         written.append(path)
+    page = out.parent / "what-we-check.md"
+    page.write_text(render_what_we_check(), encoding="utf-8")
+    written.append(page)
     return written

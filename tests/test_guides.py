@@ -17,6 +17,13 @@ def test_committed_reference_guides_match_a_fresh_generation():
         assert committed[name] == text, f"guides/reference/{name} is out of date: run 'make guides'"
 
 
+def test_what_we_check_page_matches_a_fresh_generation():
+    from kit.quality.describe import render_what_we_check
+
+    committed = (REPO / "guides" / "what-we-check.md").read_text(encoding="utf-8")
+    assert committed == render_what_we_check(), "guides/what-we-check.md is out of date: run 'make guides'"
+
+
 def test_reference_guide_names_every_field_and_code():
     v1 = standards.load("placements", "1")
     page = expected_guides()["placements-v1.md"]

@@ -238,6 +238,13 @@ class Standard:
     def has_field(self, name: str) -> bool:
         return any(f.name == name for f in self.fields)
 
+    def optional_sections(self) -> set[str]:
+        """Sections (parts of the record) that may be absent, e.g. the actual placement (0..1)."""
+        return {s["id"] for s in self.sections if str(s.get("cardinality", "1")).startswith("0")}
+
+    def section_fields(self, section: str) -> list[str]:
+        return [f.name for f in self.fields if f.section == section]
+
     def layout(self, layout_id: str) -> Layout:
         for lay in self.layouts:
             if lay.id == layout_id:

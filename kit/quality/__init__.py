@@ -1,0 +1,177 @@
+"""Check quality: the standard's expectation suite, run by Great Expectations, read as findings.
+
+``check_quality(result)`` takes what :func:`kit.check.check_files` converted, builds the suite
+for the file's standard version from the standard file (``suite.build_checks``), runs it through
+Great Expectations on pandas, and turns every unexpected value into a row of the findings
+table with the source row and column letter the LA officer sees. Values that fail an
+error-level value check are then left empty in the standard table (the contract).
+
+Great Expectations is imported here, inside the functions, never by ``import kit``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+
+import pandas as pd
+
+from kit.findings import Finding, to_frame
+from kit.quality.suite import VALUE_LEVEL_RULES, Check, build_checks
+
+__all__ = ["Check", "build_checks", "check_quality", "run_checks"]
+
+
+@dataclass
+class CheckOutcome:
+    check: Check
+    rows: list[int]  # positions in the checked table
+    error: str = ""  # set when Great Expectations could not run the check
+
+
+def _expectation(check: Check):
+    import great_expectations.expectations as gxe
+
+    from kit.quality import expectations as kit_gxe
+
+    cls = getattr(kit_gxe, check.expectation, None) or getattr(gxe, check.expectation)
+    kwargs = {k: v for k, v in check.kwargs.items() if v is not None or k in ("min_value", "max_value")}
+    return cls(**kwargs)
+
+
+def run_checks(table: pd.DataFrame, checks: list[Check]) -> list[CheckOutcome]:
+    """Run ``checks`` on ``table`` (text cells, nulls for empty) in one Great Expectations checkpoint."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    if not checks or table.empty:
+        return [CheckOutcome(c, []) for c in checks]
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas(name="kit")
+    batch = source.add_dataframe_asset(name="standard").add_batch_definition_whole_dataframe(name="all rows")
+    suite = context.suites.add(gx.ExpectationSuite(name="standard"))
+    expectations = []
+    for check in checks:
+        exp = _expectation(check)
+        exp.notes = check.id  # ties each result back to its check
+        expectations.append(exp)
+        suite.add_expectation(exp)
+    validation = context.validation_definitions.add(
+        gx.ValidationDefinition(name="check", data=batch, suite=suite)
+    )
+    result = validation.run(
+        batch_parameters={"dataframe": table},
+        result_format={"result_format": "COMPLETE", "partial_unexpected_count": 0},
+    )
+    by_id = {c.id: c for c in checks}
+    outcomes = []
+    for r in result.results:
+        check = by_id[r.expectation_config.notes]
+        info = r.exception_info or {}
+        if info.get("raised_exception"):
+            outcomes.append(CheckOutcome(check, [], str(info.get("exception_message"))))
+            continue
+        rows = r.result.get("unexpected_index_list") or []
+        outcomes.append(CheckOutcome(check, [int(i) for i in rows]))
+    return outcomes
+
+
+def _original(cell: tuple[pd.DataFrame, int] | None, row: int) -> str:
+    """The cell as the LA typed it (findings quote the user's own text, not the kit's reading)."""
+    if cell is None:
+        return ""
+    data, position = cell
+    try:
+        return str(data.at[row, position]).strip()
+    except KeyError:
+        return ""
+
+
+def _tidy(findings: pd.DataFrame, checks: list[Check]) -> pd.DataFrame:
+    """One problem, one finding: drop echoes of a finding that already says it.
+
+    A value that is an error (e.g. a negative cost) is not also reported by a sense-range
+    warning on the same cell; a row that is an exact copy of another is not also reported as
+    a repeated child and date.
+    """
+    if findings.empty:
+        return findings
+    key = ["source_file", "source_row", "field"]
+    value_errors = findings[(findings["severity"] == "error") & findings["rule"].isin(VALUE_LEVEL_RULES)]
+    error_cells = set(map(tuple, value_errors[key].astype(str).to_numpy()))
+    cell = findings[key].astype(str).apply(tuple, axis=1)
+    echo = (findings["severity"] == "warning") & cell.isin(error_cells)
+    row_dupes = {
+        c.rule for c in checks if c.expectation == "ExpectRowsNotToRepeatEarlierRows" and c.field == "(row)"
+    }
+    key_dupes = {
+        c.rule for c in checks if c.expectation == "ExpectRowsNotToRepeatEarlierRows" and c.field != "(row)"
+    }
+    copied = findings[findings["rule"].isin(row_dupes)]
+    copied_rows = set(map(tuple, copied[["source_file", "source_row"]].astype(str).to_numpy()))
+    rowkey = findings[["source_file", "source_row"]].astype(str).apply(tuple, axis=1)
+    echo |= findings["rule"].isin(key_dupes) & rowkey.isin(copied_rows)
+    return findings[~echo].reset_index(drop=True)
+
+
+def check_quality(result, today: dt.date | None = None) -> None:
+    """Run the standard's suite on a :class:`kit.check.CheckResult` and add its findings (in place)."""
+    from kit.convert import VALUE_RULES
+
+    std = result.standard
+    present = {m.field for f in result.files for m in f.matches if m.applied and m.how != "duplicate"}
+    by_design = {x for f in result.files if f.detection.layout for x in f.detection.layout.missing_by_design}
+    checks = build_checks(std, present, by_design)
+    if today is not None:
+        for c in checks:
+            if "today" in c.kwargs:
+                c.kwargs["today"] = today.isoformat()
+    table = result.text[[f.name for f in std.fields]]
+    outcomes = run_checks(table.reset_index(drop=True), checks)
+
+    letters = {(f.table.path.name, m.field): m.letter for f in result.files for m in f.matches if m.applied}
+    cells = {
+        (f.table.path.name, m.field): (f.table.data, m.position)
+        for f in result.files
+        for m in f.matches
+        if m.applied
+    }
+    files = result.text["_source_file"].to_numpy()
+    rows = result.text["_source_row"].to_numpy()
+    findings: list[Finding] = []
+    blank: dict[str, list[int]] = {}
+    for outcome in outcomes:
+        check = outcome.check
+        if outcome.error:
+            findings.append(
+                Finding(la=result.la, field=check.field, rule=check.rule, severity="warning",
+                        message=f"The check '{check.sentence}' could not run: {outcome.error}")
+            )  # fmt: skip
+            continue
+        for pos in outcome.rows:
+            value = _original(cells.get((files[pos], check.field)), int(rows[pos]))
+            findings.append(
+                Finding(
+                    la=result.la,
+                    source_file=files[pos],
+                    source_row=int(rows[pos]),
+                    source_column=letters.get((files[pos], check.field), ""),
+                    field=check.field,
+                    value=value,
+                    rule=check.rule,
+                    severity=check.severity,
+                    message=check.message.replace("{value}", value).replace("{field}", check.field),
+                )
+            )
+            if check.blanks_value:
+                blank.setdefault(check.field, []).append(pos)
+    # The suite has now judged every value: conversion's own value findings give way to it.
+    kept = result.findings[~result.findings["rule"].isin(VALUE_RULES)]
+    result.findings = _tidy(to_frame(pd.concat([kept, to_frame(findings)], ignore_index=True)), checks)
+    for name, positions in blank.items():
+        result.data.loc[result.data.index[positions], name] = None
+    result.checked = True
+    result.checks = checks

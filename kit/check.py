@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from kit import standards
 from kit.convert import convert_column, empty_column
 from kit.detect import Detection, detect
 from kit.errors import KitError

@@ -13,7 +13,7 @@ ones decide about nulls themselves (``ignore_row_if="never"``).
 from __future__ import annotations
 
 import re
-from typing import ClassVar, Literal, Optional
+from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -121,8 +121,8 @@ class ColumnValuesNumbersBetween(ColumnMapMetricProvider):
 class ExpectColumnValuesToBeNumbersBetween(ColumnMapExpectation):
     """Expect numbers in a text column to lie between min_value and max_value (either may be None)."""
 
-    min_value: Optional[float] = None
-    max_value: Optional[float] = None
+    min_value: float | None = None
+    max_value: float | None = None
     map_metric = "kit.column_values.numbers_between"
     success_keys = ("min_value", "max_value", "mostly")
 
@@ -224,9 +224,9 @@ def _when(kwargs) -> dict:
 
 
 class _ConditionalExpectation(MulticolumnMapExpectation):
-    when_equals: Optional[str] = None
-    when_not_equals: Optional[str] = None
-    when_contains: Optional[str] = None
+    when_equals: str | None = None
+    when_not_equals: str | None = None
+    when_contains: str | None = None
     when_present: bool = False
     ignore_row_if: IgnoreRowIf = "never"
     success_keys: ClassVar[tuple] = (

@@ -28,7 +28,7 @@ VALUE_LEVEL_RULES = {
     "below_minimum",
     "above_maximum",
 }
-NUMBER_RE = r"^-?\d+(\.\d+)?(e[+-]?\d+)?$"
+NUMBER_RE = r"^-?\d+(?:\.\d+)?(?:e[+-]?\d+)?$"
 INTEGER_RE = r"^-?\d+$"
 
 
@@ -328,8 +328,8 @@ def build_checks(
         return checks + [c for _, c in rule_checks]
     kept = [c for c in checks if c.field == "(row)" or set(c.fields) <= present]
     for rule, c in rule_checks:
-        if c.field == "(row)" or set(c.fields) <= present:
-            kept.append(c)
-        elif rule.kind == "required_if" and set(c.fields) - present == {c.field} and c.field not in by_design:
+        missing = set(c.fields) - present
+        text_absent = rule.kind == "required_if" and missing == {c.field} and c.field not in by_design
+        if c.field == "(row)" or not missing or text_absent:
             kept.append(c)
     return kept

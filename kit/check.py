@@ -51,6 +51,7 @@ class CheckResult:
     mapping: Mapping | None = None
     checked: bool = False  # True once the quality suite has run
     checks: list = field(default_factory=list)  # the quality checks that ran (kit.quality.Check)
+    profile: str | None = None  # person standard: subject_of_care or connected (chosen by the user)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -368,8 +369,12 @@ def check_files(
     sheet: str | None = None,
     run_checks: bool = True,
     today=None,
+    profile: str | None = None,
 ) -> CheckResult:
     """Read, map and check one LA's file(s) (one per quarter is fine) against a standard.
+
+    ``profile`` (person standard only) is ``subject_of_care`` or ``connected``: the standard's
+    records cannot say which they are, so the user chooses.
 
     Returns a :class:`CheckResult`; :func:`write_outputs` writes the contract's files.
     """
@@ -402,12 +407,29 @@ def check_files(
     data = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     extra = pd.concat(extras, ignore_index=True) if len(extras) > 1 else extras[0]
     text = pd.concat(texts, ignore_index=True) if len(texts) > 1 else texts[0]
-    result = CheckResult(std, la, files, data, extra, to_frame(findings), text, mapping=mapping)
-    if run_checks and std.standard == "placements":
+    if standard == "person" and profile not in ("subject_of_care", "connected"):
+        raise KitError(
+            "Say which Person Standard profile the records follow: --profile subject_of_care (children and "
+            "adults receiving care) or --profile connected (relatives, carers and contacts)."
+        )
+    result = CheckResult(
+        std, la, files, data, extra, to_frame(findings), text, mapping=mapping, profile=profile
+    )
+    if run_checks:
+        run_quality_checks(result, today=today)
+    return result
+
+
+def run_quality_checks(result: CheckResult, today=None) -> None:
+    """The standard's quality suite on a converted result (placements here; person in kit.person)."""
+    if result.standard.standard == "person":
+        from kit.person import check_person_quality
+
+        check_person_quality(result, today=today)
+    else:
         from kit.quality import check_quality
 
         check_quality(result, today=today)
-    return result
 
 
 def check_frame(
@@ -430,10 +452,8 @@ def check_frame(
     std = det.standard
     out, extra, text, found, file_result = convert_table(table, det, std, la=la)
     result = CheckResult(std, la, [file_result], out, extra, to_frame(found), text)
-    if run_checks and std.standard == "placements":
-        from kit.quality import check_quality
-
-        check_quality(result, today=today)
+    if run_checks:
+        run_quality_checks(result, today=today)
     return result
 
 

@@ -73,6 +73,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         la=args.la or "",
         mapping=args.mapping,
         sheet=args.sheet,
+        profile=args.profile,
     )
     paths = write_outputs(result, args.out)
     s = result.summary()
@@ -134,6 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--la", help="the LA's code, written into every output row")
     p.add_argument("--mapping", help="the LA's mapping file (YAML) from a previous quarter")
     p.add_argument("--sheet", help="the Excel sheet to read (default: found automatically)")
+    p.add_argument(
+        "--profile",
+        choices=["subject_of_care", "connected"],
+        help="person standard only: the records are children/adults receiving care, or connected people",
+    )
     p.add_argument(
         "--out", required=True, help="folder for standard.csv, findings.csv, summary.json, feedback.xlsx"
     )

@@ -93,6 +93,63 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    import warnings
+
+    from kit.region.run import run_region
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run_region(args.region, out=args.out, key_file=args.key_file)
+    for w in caught:  # e.g. a key file your group can read: one plain line, not a Python warning
+        print(f"kit: warning: {w.message}", file=sys.stderr)
+    return 0
+
+
+def _cmd_keygen(args: argparse.Namespace) -> int:
+    from kit.region.privacy import key_fingerprint, write_key_file
+
+    path, key = write_key_file(args.out, force=args.force)
+    print(
+        f"Wrote a new pseudonymisation key to {path} (readable by you only; fingerprint {key_fingerprint(key)})."
+    )
+    print("Use it in one of two ways:")
+    print(f"  export KIT_PSEUDONYM_KEY=$(cat {path})   # in the shell that runs the kit")
+    print(f"  key_file: {path}   # under privacy: in your region.yml")
+    print(
+        "Back it up somewhere safe: the same key gives the same pseudonyms every quarter, and a lost key "
+        "means new pseudonyms that do not match the old ones. Never commit it, email it, or keep it in the kit's folder."
+    )
+    return 0
+
+
+def _cmd_jsonld(args: argparse.Namespace) -> int:
+    from kit.jsonld import export_jsonld
+
+    report = export_jsonld(args.standard_csv, args.standard, args.out, version=args.version)
+    print(report.describe())
+    if args.standard == "person":
+        print("This file holds personal data: keep it on the LA's or region's secure machine.")
+    return 0
+
+
+def _cmd_duplicates(args: argparse.Namespace) -> int:
+    from kit.person.duplicates import find_duplicates
+
+    pairs = find_duplicates(args.files, threshold=args.threshold, likely=args.likely, scope=args.scope)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "duplicates.csv"
+    pairs.to_csv(path, index=False, encoding="utf-8")
+    counts = pairs["band"].value_counts()
+    bands = ", ".join(f"{counts.get(b, 0)} {b}" for b in ("same identifier", "likely", "possible"))
+    print(f"{len(pairs)} candidate pairs ({bands}) written to {path.resolve()}.")
+    print(
+        "Each pair is a question for the two LAs to answer from their case records: never merge automatically."
+    )
+    return 0
+
+
 def _cmd_synth(args: argparse.Namespace) -> int:
     from kit.synth import write_sample_region
 
@@ -144,6 +201,44 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", required=True, help="folder for standard.csv, findings.csv, summary.json, feedback.xlsx"
     )
     p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("run", help="the quarterly run for a region: pool, pseudonymise, join, report")
+    p.add_argument("region", metavar="REGION.yml", help="the region file (see guides/regional-dataset.md)")
+    p.add_argument("--out", help="output folder (default: the region file's output)")
+    p.add_argument(
+        "--key-file",
+        help="the pseudonymisation key file (default: KIT_PSEUDONYM_KEY, then the region file's)",
+    )
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("keygen", help="make a new pseudonymisation key, in a file outside the kit's folder")
+    p.add_argument("--out", help="where to write it (default: ~/.config/csc-kit/region.key)")
+    p.add_argument(
+        "--force", action="store_true", help="replace an existing key file (old pseudonyms stop matching)"
+    )
+    p.set_defaults(func=_cmd_keygen)
+
+    p = sub.add_parser("jsonld", help="turn a standard.csv from 'check' into JSON-LD records")
+    p.add_argument("standard_csv", metavar="STANDARD_CSV", help="the standard.csv that 'check' wrote")
+    p.add_argument("--standard", choices=["placements", "person"], required=True)
+    p.add_argument("--version", help="the standard version (default: found from the columns)")
+    p.add_argument("--out", required=True, help="the JSON-LD file to write, e.g. records.jsonld")
+    p.set_defaults(func=_cmd_jsonld)
+
+    p = sub.add_parser("duplicates", help="find likely duplicate people within and across LAs")
+    p.add_argument("files", nargs="+", metavar="STANDARD_CSV", help="person standard.csv files from 'check'")
+    p.add_argument("--threshold", type=float, default=0.7, help="lowest score listed, 0 to 1 (default 0.7)")
+    p.add_argument(
+        "--likely", type=float, default=0.85, help="score from which a pair is 'likely' (default 0.85)"
+    )
+    p.add_argument(
+        "--scope",
+        choices=["all", "across", "within"],
+        default="all",
+        help="pairs across LAs, within one, or all",
+    )
+    p.add_argument("--out", required=True, help="folder for duplicates.csv")
+    p.set_defaults(func=_cmd_duplicates)
 
     p = sub.add_parser("synth", help="write the synthetic sample region (or a national-size one)")
     p.add_argument("--out", required=True, help="folder to write the region into")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from kit import standards
 from kit.errors import KitError
-from kit.ingest import SourceTable
+from kit.ingest import SourceTable, layout_match
 from kit.standards import Layout, Standard, normalise_header
 
 
@@ -49,12 +49,7 @@ def _coverage(headers: list[str], std: Standard) -> tuple[set[str], int]:
 
 def _layout_match(headers: list[str], layout: Layout) -> float:
     """1.0 for the exact template columns in order; else the share of columns in common."""
-    got = [normalise_header(h) for h in headers if h.strip()]
-    want = [normalise_header(c) for c in layout.columns]
-    if got == want:
-        return 1.0
-    common = len(set(got) & set(want))
-    return common / max(len(set(got) | set(want)), 1)
+    return layout_match(headers, layout)
 
 
 def detect(table: SourceTable, standard: str = "placements", version: str = "auto") -> Detection:
@@ -103,8 +98,9 @@ def detect(table: SourceTable, standard: str = "placements", version: str = "aut
     scored.sort(key=lambda s: (s[0], s[3].version == "1"), reverse=True)
     total, nfound, only_here, std = scored[0]
     if nfound == 0:
+        named = sum(1 for h in table.headers if h.strip())
         raise KitError(
-            f"{table.name}: none of its {len(table.headers)} column names belongs to the {standard} standard. "
+            f"{table.name}: none of its {named} column names belongs to the {standard} standard. "
             f"Check this is a {standard} file, or map its columns with a mapping file (--mapping)."
         )
     evidence.append(f"{nfound} of {len(table.headers)} columns name fields of {std.title}")
@@ -114,4 +110,8 @@ def detect(table: SourceTable, standard: str = "placements", version: str = "aut
     if best and best[0] >= 0.9 and best[1] is std:
         layout = best[2]
         evidence.append(f"columns are close to the {layout.title} ({best[0]:.0%} in common)")
+    elif best:
+        evidence.append(
+            f"not a national template layout (closest: {best[2].title}, {best[0]:.0%} of column names in common)"
+        )
     return Detection(std, layout, evidence)

@@ -189,3 +189,47 @@ def write_feedback(result, path: str | Path) -> Path:
         _rows_sheet(wb, f, result.findings, i)
     wb.save(path)
     return path
+
+
+def copy_with_fixes(path: str | Path, fixes: dict[str, object], out: str | Path, sheet: str | None = None) -> Path:
+    """Copy an LA's file with some cells corrected, as the officer would after reading the workbook.
+
+    ``fixes`` maps a cell reference as the workbook shows it (``"AF17"``) to its new value. Works
+    for CSV (the kit's reader finds the delimiter and encoding) and Excel files; the rest of the
+    file is left exactly as it was. Used in workshops and notebooks to practise the feedback loop.
+    """
+    import csv
+    import re
+
+    from kit.ingest import read_file
+
+    path, out = Path(path), Path(out)
+    refs = {}
+    for ref, value in fixes.items():
+        m = re.fullmatch(r"([A-Z]+)(\d+)", ref.strip().upper())
+        if not m:
+            raise ValueError(f"{ref!r} is not a cell reference like AF17")
+        refs[(int(m.group(2)), m.group(1))] = value
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path)
+        ws = wb[sheet or read_file(path).sheet]
+        for (row, letter), value in refs.items():
+            ws[f"{letter}{row}"] = value
+        wb.save(out)
+        return out
+    table = read_file(path)
+    with open(path, encoding=table.encoding, newline="") as fh:
+        rows = list(csv.reader(fh, delimiter=table.delimiter))
+    from openpyxl.utils import column_index_from_string
+
+    for (row, letter), value in refs.items():
+        col = column_index_from_string(letter) - 1
+        while len(rows[row - 1]) <= col:
+            rows[row - 1].append("")
+        rows[row - 1][col] = "" if value is None else str(value)
+    with open(out, "w", encoding=table.encoding, newline="") as fh:
+        csv.writer(fh, delimiter=table.delimiter).writerows(rows)
+    return out
+

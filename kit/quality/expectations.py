@@ -34,7 +34,8 @@ def _numbers(series: pd.Series) -> pd.Series:
 
 
 def _filled(series: pd.Series) -> pd.Series:
-    return series.notna() & (series.astype(str).str.strip() != "")
+    # The quality table never holds empty or blank strings: conversion turns them into nulls.
+    return series.notna()
 
 
 def _iso_dates(series: pd.Series) -> pd.Series:

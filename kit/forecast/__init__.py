@@ -1,0 +1,219 @@
+"""Demand forecast and scenarios for commercially meaningful placement types.
+
+    from kit.forecast import forecast_region
+    result = forecast_region(ds, reference_start="2024-04-01", reference_end="2026-09-30",
+                             scenarios="scenarios/")     # ds: a RegionalDataset
+    result.projection, result.intervals, result.backtest, result.spend, result.scenario_comparison
+    result.write("outputs/forecast")                    # CSV tables, PNG charts, summary.txt
+
+Modules: ``categories`` (903 codes -> seven types), ``history`` (episodes -> who was where when),
+``stock_flow`` (estimate rates, project by simulation), ``baseline`` (seasonal naive, exponential
+smoothing), ``backtest`` (hide recent quarters and score), ``costing`` (needs mix, weekly costs,
+spend), ``scenarios`` (YAML files -> changes), ``charts``, ``result``. ``guides/forecasting.md``
+explains the method, its assumptions and its limits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from kit.errors import KitError
+from kit.forecast.backtest import Backtest, run_backtest
+from kit.forecast.categories import AGE_BANDS, TYPE_LABELS, TYPES, type_from_903
+from kit.forecast.costing import (
+    cost_table,
+    costs_out_of_range,
+    needs_mix,
+    project_spend,
+    simulate_spend,
+    spend_summary,
+)
+from kit.forecast.history import CareHistory, prepare_episodes, quarterly_counts
+from kit.forecast.result import ForecastResult, projection_tables, scenario_comparison
+from kit.forecast.scenarios import Scenario, adjustments, load_scenario, load_scenarios
+from kit.forecast.stock_flow import Projection, Rates, estimate_rates, project, start_stock
+
+__all__ = [
+    "AGE_BANDS",
+    "TYPES",
+    "TYPE_LABELS",
+    "Backtest",
+    "CareHistory",
+    "ForecastResult",
+    "Projection",
+    "Rates",
+    "Scenario",
+    "cost_table",
+    "default_scenarios_folder",
+    "estimate_rates",
+    "forecast_region",
+    "load_scenario",
+    "load_scenarios",
+    "needs_mix",
+    "prepare_episodes",
+    "project",
+    "project_spend",
+    "quarterly_counts",
+    "run_backtest",
+    "start_stock",
+    "type_from_903",
+]
+
+DEFAULT_REFERENCE_YEARS = 3
+"""Default reference period: the three years before the forecast start (or all the history if shorter)."""
+
+
+def _unpack(data, data_end):
+    """(episodes, placements, region name, data_end) from a RegionalDataset, a dict, a tuple or a frame."""
+    name = "the region"
+    if isinstance(data, pd.DataFrame):
+        return data, None, name, data_end
+    if isinstance(data, dict):
+        episodes, placements = data.get("episodes"), data.get("placements")
+    elif isinstance(data, (tuple, list)):
+        episodes, placements = (list(data) + [None])[:2]
+    else:
+        episodes, placements = getattr(data, "episodes", None), getattr(data, "placements", None)
+        config = getattr(data, "config", None)
+        if config is not None:
+            name = getattr(config, "name", None) or name
+            if data_end is None and getattr(config, "period_end", None) is not None:
+                data_end = config.period_end
+    if episodes is None:
+        raise KitError(
+            "The forecast needs SSDA903 episodes: pass a regional dataset or a dict with 'episodes'."
+        )
+    return episodes, placements, name, data_end
+
+
+def forecast_region(
+    data,
+    reference_start=None,
+    reference_end=None,
+    horizon_quarters: int = 12,
+    scenarios=(),
+    n_sims: int = 500,
+    seed: int | None = 2026,
+    inflation: float = 0.03,
+    holdout_quarters: int = 4,
+    costs: pd.DataFrame | None = None,
+    data_end=None,
+    mix_quarters: int = 4,
+    backtest_sims: int = 200,
+    region: str | None = None,
+) -> ForecastResult:
+    """Forecast children by placement type, backtest it, cost it and run the scenarios.
+
+    In: ``data``: a ``RegionalDataset`` (its ``episodes``, ``placements`` and ``config.period_end``),
+    a dict ``{"episodes": ..., "placements": ...}``, a tuple ``(episodes, placements)`` or an
+    episodes frame alone (then no spend or measured displacement). ``reference_start`` /
+    ``reference_end``: the period whose rates are projected (default: the three years up to the
+    forecast start, which is the latest quarter end in the data). ``horizon_quarters``: how far
+    ahead (8 to 12 is sensible). ``scenarios``: scenario files, a folder of them, or
+    :class:`Scenario` objects. ``n_sims``, ``seed``: the simulation (same seed, same numbers).
+    ``inflation``: annual rate for costs (0.03 = 3%). ``holdout_quarters``: quarters the backtest
+    hides (4 to 8). ``costs``: a cost table to use instead of the one measured from the placements
+    (see :mod:`kit.forecast.costing`). ``data_end``: the date the extracts run to (default: the
+    dataset's period end, else the latest episode date). ``backtest_sims``: simulations in the
+    backtest. ``region``: the name in titles and the summary (default: the dataset's).
+    Out: a :class:`ForecastResult`.
+    """
+    episodes, placements, name, data_end = _unpack(data, data_end)
+    region = region or name
+    history = prepare_episodes(episodes, data_end=data_end)
+    notes = list(history.notes)
+    origin = history.last_quarter_end
+    if origin < history.first_snapshot + pd.offsets.QuarterEnd(1):
+        raise KitError(
+            "The SSDA903 history is shorter than a quarter: the forecast needs at least a year of returns."
+        )
+    ref_end = pd.Timestamp(reference_end) if reference_end is not None else origin
+    default_start = max(
+        origin - pd.DateOffset(years=DEFAULT_REFERENCE_YEARS) + pd.Timedelta(days=1),
+        history.first_snapshot + pd.Timedelta(days=1),
+    )
+    ref_start = pd.Timestamp(reference_start) if reference_start is not None else default_start
+    rates = estimate_rates(history, ref_start, ref_end)
+    months = rates.months
+    if months < 12:
+        notes.append(
+            f"The reference period has only {months} months: rates may reflect one season; a year or more is better."
+        )
+    stock = start_stock(history, origin)
+    base = project(rates, stock, horizon_quarters, n_sims=n_sims, seed=seed, start=origin)
+    observed = quarterly_counts(history, last=origin)
+    projection, intervals = projection_tables(observed, base)
+    by_age = base.summary("age_band")
+
+    bt = None
+    try:
+        ref_quarters = max(round(months / 3), 2)
+        bt = run_backtest(
+            history, holdout_quarters, ref_quarters, n_sims=min(n_sims, backtest_sims), seed=seed
+        )
+    except KitError as exc:
+        notes.append(f"Backtest not run: {exc}")
+
+    loaded = load_scenarios(scenarios) if scenarios else []
+    runs = {
+        s.name: project(
+            rates, stock, horizon_quarters, n_sims=n_sims, seed=seed, start=origin,
+            adjustments=adjustments(s, rates, placements),
+        )
+        for s in loaded
+    }  # fmt: skip
+
+    spend = mix = table = None
+    spend_runs = {}
+    if placements is not None and len(placements):
+        try:
+            mix = needs_mix(placements, until=origin, mix_quarters=mix_quarters)
+            table = cost_table(placements) if costs is None else costs
+            if costs is None and costs_out_of_range(placements):
+                notes.append(
+                    f"{costs_out_of_range(placements)} weekly costs outside £100 to £100,000 left out of the "
+                    "cost table (the quality checks flag them; most are keying slips)."
+                )
+            for name, proj in {"Baseline": base, **runs}.items():
+                spend_runs[name] = simulate_spend(proj, mix, table, inflation=inflation, seed=seed)
+            spend = spend_summary(*spend_runs["Baseline"])
+            missing = [TYPE_LABELS[t] for t in TYPES if t not in spend_runs["Baseline"][2]]
+            if missing:
+                notes.append(f"Not costed (no weekly costs in the placements data): {', '.join(missing)}.")
+        except KitError as exc:
+            notes.append(f"Spend not projected: {exc}")
+    else:
+        notes.append("No placements data: spend and the needs split are not projected.")
+    comparison = scenario_comparison(base, runs, spend_runs) if loaded else None
+    return ForecastResult(
+        region=region,
+        origin=origin,
+        reference_start=rates.start,
+        reference_end=rates.end,
+        n_sims=n_sims,
+        seed=seed,
+        inflation=inflation,
+        rates=rates,
+        history=observed,
+        baseline_projection=base,
+        projection=projection,
+        intervals=intervals,
+        by_age=by_age,
+        backtest_result=bt,
+        spend=spend,
+        needs_mix=mix,
+        cost_table=table,
+        scenario_comparison=comparison,
+        scenarios=loaded,
+        scenario_projections=runs,
+        notes=notes,
+    )
+
+
+def default_scenarios_folder() -> Path:
+    """The repository's ``scenarios/`` folder of example scenario files."""
+    from kit.paths import REPO
+
+    return REPO / "scenarios"

@@ -1,0 +1,304 @@
+"""The forecast's results: tables, charts, a plain-English summary, and writing them to a folder.
+
+In: what :func:`kit.forecast.forecast_region` computed. Out: a :class:`ForecastResult` whose tables
+are ``projection``, ``intervals``, ``by_age``, ``backtest`` (and ``backtest_detail``), ``spend``,
+``needs_mix``, ``cost_table``, ``scenario_comparison``, ``entries`` and ``transitions``;
+``write(out_dir)`` saves them as CSV with the charts as PNG.
+
+Small numbers: recorded counts (history and the backtest's actual counts) below ``suppress_below``
+(default 5) are blanked in the CSV files, and the rates table leaves out cells resting on fewer
+child-months than that; projected values are model outputs, rounded to whole children or pounds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kit.forecast import charts
+from kit.forecast.backtest import Backtest, verdict
+from kit.forecast.categories import TYPE_LABELS, TYPES
+from kit.forecast.history import quarter_label
+from kit.forecast.scenarios import Scenario
+from kit.forecast.stock_flow import Projection, Rates
+
+INTERVAL_COLUMNS = ["lower_95", "lower_80", "median", "upper_80", "upper_95"]
+
+
+def projection_tables(history: pd.DataFrame, projection: Projection) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(projection, intervals): recorded and projected children by quarter and type, long format."""
+    rec = history.reset_index().melt(id_vars="quarter_end", var_name="type", value_name="recorded")
+    rec["kind"] = "recorded"
+    summ = projection.summary("type")
+    proj = summ[["quarter_end", "type", "mean", "median"]].copy()
+    proj["kind"] = "projected"
+    table = pd.concat([rec, proj], ignore_index=True)
+    table["quarter"] = quarter_label(table["quarter_end"])
+    table["type_label"] = table["type"].map(lambda t: TYPE_LABELS.get(t, "All children looked after"))
+    table = table[["quarter", "quarter_end", "kind", "type", "type_label", "recorded", "mean", "median"]]
+    intervals = summ[["quarter_end", "type", *INTERVAL_COLUMNS]].copy()
+    intervals.insert(0, "quarter", quarter_label(intervals["quarter_end"]))
+    return table, intervals
+
+
+def _round(frame: pd.DataFrame, digits: int) -> pd.DataFrame:
+    """Round the numeric columns only (dates and text untouched)."""
+    num = frame.select_dtypes("number").columns
+    return frame.assign(**{c: frame[c].round(digits) for c in num})
+
+
+def scenario_comparison(
+    baseline: Projection,
+    runs: dict[str, Projection],
+    spend: dict[str, tuple[np.ndarray, list[str], list[str]]],
+) -> pd.DataFrame:
+    """Side-by-side table: every scenario (and the baseline) by type at each projection year's end,
+    and spend per projection year, with the difference from the baseline (paired simulations).
+
+    Out columns: ``scenario``, ``measure`` ("children" or "spend"), ``period``, ``type``, ``mean``,
+    ``lower_95``, ``upper_95``, ``baseline_mean``, ``difference``, ``difference_lower_80``,
+    ``difference_upper_80``.
+    """
+    rows = []
+    months = np.arange(12, baseline.counts.shape[1], 12)
+    base_counts = baseline.by_type()
+    for name, proj in {"Baseline": baseline, **runs}.items():
+        counts = proj.by_type()
+        for m in months:
+            period = quarter_label([proj.dates[m]])[0]
+            for c, t in enumerate([*TYPES, "total"]):
+                v = counts[:, m, :].sum(axis=1) if t == "total" else counts[:, m, c]
+                b = base_counts[:, m, :].sum(axis=1) if t == "total" else base_counts[:, m, c]
+                rows.append(_row(name, "children", period, t, v.astype(float), b.astype(float)))
+        if name in spend and "Baseline" in spend:
+            arr, years, costed = spend[name]
+            barr = spend["Baseline"][0]
+            idx = [TYPES.index(t) for t in costed]
+            for y, label in enumerate(years):
+                for t in [*costed, "total"]:
+                    v = arr[:, y, idx].sum(axis=1) if t == "total" else arr[:, y, TYPES.index(t)]
+                    b = barr[:, y, idx].sum(axis=1) if t == "total" else barr[:, y, TYPES.index(t)]
+                    rows.append(_row(name, "spend", label, t, v, b))
+    return pd.DataFrame(rows)
+
+
+def _row(name, measure, period, t, v, b) -> dict:
+    d = v - b
+    return {
+        "scenario": name,
+        "measure": measure,
+        "period": period,
+        "type": t,
+        "mean": float(v.mean()),
+        "lower_95": float(np.quantile(v, 0.025)),
+        "upper_95": float(np.quantile(v, 0.975)),
+        "baseline_mean": float(b.mean()),
+        "difference": float(d.mean()),
+        "difference_lower_80": float(np.quantile(d, 0.10)),
+        "difference_upper_80": float(np.quantile(d, 0.90)),
+    }
+
+
+@dataclass
+class ForecastResult:
+    """Everything the forecast produced (see the module docstring for the tables)."""
+
+    region: str
+    origin: pd.Timestamp
+    reference_start: pd.Timestamp
+    reference_end: pd.Timestamp
+    n_sims: int
+    seed: int | None
+    inflation: float
+    rates: Rates
+    history: pd.DataFrame
+    baseline_projection: Projection
+    projection: pd.DataFrame
+    intervals: pd.DataFrame
+    by_age: pd.DataFrame
+    backtest_result: Backtest | None
+    spend: pd.DataFrame | None
+    needs_mix: pd.DataFrame | None
+    cost_table: pd.DataFrame | None
+    scenario_comparison: pd.DataFrame | None
+    scenarios: list[Scenario] = field(default_factory=list)
+    scenario_projections: dict[str, Projection] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    # --- tables ------------------------------------------------------------------------------
+    @property
+    def backtest(self) -> pd.DataFrame | None:
+        """Backtest scores: one row per method x type (MAE, MAPE, 80% and 95% coverage)."""
+        return None if self.backtest_result is None else self.backtest_result.summary
+
+    @property
+    def backtest_detail(self) -> pd.DataFrame | None:
+        return None if self.backtest_result is None else self.backtest_result.detail
+
+    @property
+    def entries(self) -> pd.DataFrame:
+        """Entrants per quarter by age band over the reference period."""
+        return self.rates.entries_table()
+
+    @property
+    def transitions(self) -> pd.DataFrame:
+        """Monthly chances of staying, moving and leaving care, by age band and type."""
+        return self.rates.transitions_table()
+
+    def headline(self) -> pd.DataFrame:
+        """Children by type now and at the end of each projection year (median and 95% interval)."""
+        now = self.history.iloc[-1]
+        ends = self.intervals[
+            self.intervals["quarter_end"].isin(self.intervals["quarter_end"].unique()[3::4])
+        ]
+        rows = []
+        for t in [*TYPES, "total"]:
+            row = {
+                "type": TYPE_LABELS.get(t, "All children looked after"),
+                f"now ({self.origin:%b %Y})": now[t],
+            }
+            for _, r in ends[ends["type"] == t].iterrows():
+                row[r["quarter"]] = f"{r['median']:,.0f} ({r['lower_95']:,.0f} to {r['upper_95']:,.0f})"
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def scenario_summary(self) -> pd.DataFrame:
+        """One row per scenario: children at the horizon (in total and in the four bought types most scenarios
+        move) and spend in the last projection year, against the baseline (mean change, and the 80%
+        interval of the spend change over paired simulations)."""
+        sc = self.scenario_comparison
+        if sc is None or not len(sc):
+            return pd.DataFrame()
+        last = sc.loc[sc["measure"] == "children", "period"].iloc[-1]
+        rows = []
+        for name in dict.fromkeys(sc["scenario"]):
+            if name == "Baseline":
+                continue
+            kids = sc[(sc["scenario"] == name) & (sc["period"] == last)].set_index("type")
+            row = {
+                "scenario": name,
+                f"children {last}": round(kids.loc["total", "mean"]),
+                "change in children": round(kids.loc["total", "difference"]),
+                "in-house fostering": round(kids.loc["inhouse_foster", "difference"]),
+                "IFA": round(kids.loc["ifa", "difference"]),
+                "LA children's homes": round(kids.loc["la_home", "difference"]),
+                "private or voluntary homes": round(kids.loc["private_home", "difference"]),
+            }
+            spend = sc[(sc["scenario"] == name) & (sc["measure"] == "spend") & (sc["type"] == "total")]
+            if len(spend):
+                r = spend.iloc[-1]
+                year = r["period"].split(" (")[0].lower()
+                row[f"change in spend {year} (£m)"] = round(r["difference"] / 1e6, 2)
+                row["80% interval (£m)"] = (
+                    f"{r['difference_lower_80'] / 1e6:,.2f} to {r['difference_upper_80'] / 1e6:,.2f}"
+                )
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def summary_text(self) -> str:
+        """A few plain-English lines: what the projection says, how it did in the backtest, spend."""
+        lines = []
+        tot = self.intervals[self.intervals["type"] == "total"].iloc[-1]
+        lines.append(
+            f"{self.region}: {self.history['total'].iloc[-1]:,.0f} children looked after on "
+            f"{self.origin:%d %B %Y}; projected {tot['median']:,.0f} by {tot['quarter']} "
+            f"(95% interval {tot['lower_95']:,.0f} to {tot['upper_95']:,.0f}), from rates over "
+            f"{self.reference_start:%d %b %Y} to {self.reference_end:%d %b %Y}."
+        )
+        if self.backtest_result is not None:
+            lines.append(verdict(self.backtest_result))
+        if self.spend is not None and len(self.spend):
+            first = self.spend[self.spend["type"] == "total"].iloc[0]
+            lines.append(
+                f"Projected spend in {first['year'].replace('Year', 'year')}: £{first['mean'] / 1e6:,.1f}m "
+                f"(95% interval £{first['lower_95'] / 1e6:,.1f}m to £{first['upper_95'] / 1e6:,.1f}m), "
+                f"inflation {self.inflation:.1%} a year."
+            )
+        if self.scenario_comparison is not None and len(self.scenario_comparison):
+            sc = self.scenario_comparison
+            last = sc.loc[sc["measure"] == "children", "period"].iloc[-1]
+            for s in self.scenarios:
+                kids = sc[(sc["scenario"] == s.name) & (sc["period"] == last) & (sc["type"] == "total")]
+                sp = sc[(sc["scenario"] == s.name) & (sc["measure"] == "spend") & (sc["type"] == "total")]
+                change = round(kids["difference"].iloc[0])
+                noun = "child" if abs(change) == 1 else "children"
+                moved = f"{change:+,} {noun}" if change else "no change in the number of children"
+                text = f"Scenario '{s.name}': {moved} by {last}"
+                if len(sp):
+                    year = sp["period"].iloc[-1].split(" (")[0].lower()
+                    diff = sp["difference"].iloc[-1]
+                    text += f", spend {'-' if diff < 0 else '+'}£{abs(diff) / 1e6:,.2f}m in {year}"
+                lines.append(text + " against the baseline.")
+        return "\n".join(lines)
+
+    # --- charts --------------------------------------------------------------------------------
+    def charts(self) -> dict[str, object]:
+        """The forecast's charts as matplotlib Figures, by file name stem."""
+        source = f"Source: pooled SSDA903 episodes, {self.region}"
+        out = {"projection": charts.projection_chart(self.history, self.intervals, source)}
+        if self.backtest_result is not None:
+            out["backtest"] = charts.backtest_chart(
+                self.backtest, self.backtest_result.holdout_quarters, source
+            )
+        if self.spend is not None and len(self.spend):
+            out["spend"] = charts.spend_chart(self.spend, source)
+        if self.scenario_comparison is not None and len(self.scenarios):
+            out["scenarios"] = charts.scenario_chart(self.scenario_comparison, source)
+        return out
+
+    # --- writing -------------------------------------------------------------------------------
+    def tables(self, suppress_below: int = 5) -> dict[str, pd.DataFrame]:
+        """The tables as written: small recorded counts blanked, values rounded."""
+        proj = self.projection.copy()
+        small = proj["recorded"].notna() & (proj["recorded"] > 0) & (proj["recorded"] < suppress_below)
+        proj.loc[small, "recorded"] = np.nan
+        out = {
+            "projection": proj.round({"mean": 1, "median": 0}),
+            "intervals": _round(self.intervals, 0),
+            "projection_by_age": _round(self.by_age, 1),
+            "entries": _round(self.entries, 2),
+            "transitions": _round(self.transitions[self.transitions["child_months"] >= suppress_below], 4),
+        }
+        if self.backtest_result is not None:
+            detail = self.backtest_detail.astype({"actual": float, "in_80": "boolean", "in_95": "boolean"})
+            hide = (detail["actual"] > 0) & (detail["actual"] < suppress_below)
+            for col in ("actual", "error", "abs_error", "in_80", "in_95"):
+                detail.loc[hide, col] = pd.NA
+            out["backtest"] = _round(self.backtest, 2)
+            out["backtest_detail"] = _round(detail, 1)
+        if self.spend is not None:
+            out["spend"] = _round(self.spend, 0)
+            out["needs_mix"] = _round(self.needs_mix, 3)
+            costs = self.cost_table
+            out["cost_table"] = _round(costs[costs["n"] >= suppress_below] if "n" in costs else costs, 0)
+        if self.scenario_comparison is not None:
+            out["scenario_comparison"] = _round(self.scenario_comparison, 1)
+        return out
+
+    def write(self, out_dir, suppress_below: int = 5, charts_too: bool = True) -> dict[str, Path]:
+        """Write every table as CSV, the charts as PNG and ``summary.txt`` into ``out_dir``.
+
+        Out: file name stem -> path. The folder is created if needed.
+        """
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        written: dict[str, Path] = {}
+        for name, table in self.tables(suppress_below).items():
+            path = out / f"{name}.csv"
+            table.to_csv(path, index=False, date_format="%Y-%m-%d")
+            written[name] = path
+        if charts_too:
+            for name, fig in self.charts().items():
+                path = out / f"{name}.png"
+                fig.savefig(path, dpi=120)
+                written[f"{name}_chart"] = path
+        path = out / "summary.txt"
+        notes = "\n".join(f"- {n}" for n in self.notes)
+        path.write_text(
+            self.summary_text() + ("\n\nNotes:\n" + notes if notes else "") + "\n", encoding="utf-8"
+        )
+        written["summary"] = path
+        return written

@@ -1,0 +1,196 @@
+"""The Person Standard's checks for one profile, derived from its standard file (no Great Expectations here).
+
+In: the person standard, the profile the user chose (``subject_of_care`` or ``connected``), the
+fields the file carries, and the day of the check. Out: a list of :class:`kit.quality.Check`,
+the same objects the placements suite uses, run through one Great Expectations checkpoint.
+
+The checks are the shared ones (``kit.quality.suite.build_checks``: code lists, dates, booleans,
+patterns, required-together, unique keys, dates not in the future...) plus the person-only ones:
+
+* identifier formats and check digits (NHS number, UPN, ULN), temporary UPNs;
+* full postcodes and date accuracy indicators in the standard's format;
+* every field the chosen profile requires (``required_in:`` in the standard file);
+* a date of birth plausible for the profile (``plausible_age``) and consistent with its accuracy
+  indicator (``accuracy_consistent``); the deceased flag consistent with a date of death
+  (``consistent_deceased``);
+* codes the standard allows but the kit should query (ethnicity -8, a census artefact).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from kit.person.identifiers import ACCURACY_PATTERN, NHS_PATTERN, POSTCODE_PATTERN, ULN_PATTERN, UPN_PATTERN
+from kit.quality.suite import Check, build_checks
+from kit.standards import Rule, Standard
+
+PROFILES = ("subject_of_care", "connected")
+
+# Formats of the person-only types, tested on the normalised text (kit.person.conversion).
+FORMATS = {
+    "nhs_number": (
+        NHS_PATTERN,
+        "'{value}' is not a 10-digit NHS number. Enter the 10 digits, e.g. 943 476 5919.",
+    ),
+    "upn": (
+        UPN_PATTERN,
+        "'{value}' is not a 13-character UPN (a check letter, 11 digits, then a digit or letter). "
+        "Correct it, or use UN1 to UN5 if the child has no UPN.",
+    ),
+    "uln": (
+        ULN_PATTERN,
+        "'{value}' is not a 10-digit ULN (the first digit is never 0). Correct it or leave it empty.",
+    ),
+    "postcode": (POSTCODE_PATTERN, "'{value}' is not a full UK postcode. Enter it like QA1 2BD."),
+    "accuracy_indicator": (
+        ACCURACY_PATTERN,
+        "'{value}' is not a date accuracy indicator: use three letters for day, month and year, "
+        "each A (accurate), E (estimated) or U (unknown), e.g. UAA.",
+    ),
+}
+CHECK_DIGIT_EXPECTATIONS = {
+    "nhs_number": "ExpectColumnValuesToPassNhsNumberCheck",
+    "upn": "ExpectColumnValuesToPassUpnCheck",
+    "uln": "ExpectColumnValuesToPassUlnCheck",
+}
+# Errors that judge one value: the value is left empty in standard.csv and kept in findings.csv.
+PERSON_VALUE_RULES = {"nhs_number_check_digit", "upn_check_digit", "uln_check_digit", "dates_not_future"}
+
+
+def profile_title(std: Standard, profile: str) -> str:
+    """``subject_of_care`` -> ``Subject of care`` (from the standard file)."""
+    return str(((std.raw.get("profiles") or {}).get(profile) or {}).get("title") or profile)
+
+
+def profile_required(std: Standard, profile: str) -> list[str]:
+    """Fields the profile requires beyond the core's required fields (e.g. dateOfBirth for a subject of care)."""
+    return [f.name for f in std.fields if profile in f.required_in and not f.required]
+
+
+def _format_checks(std: Standard) -> list[Check]:
+    checks = []
+    for f in std.fields:
+        if f.type not in FORMATS:
+            continue
+        pattern, message = FORMATS[f.type]
+        checks.append(
+            Check(
+                f"{f.name}.format", "bad_format", "error", f.name, "ExpectColumnValuesToMatchRegex",
+                {"column": f.name, "regex": pattern.pattern}, message,
+                f"matches the pattern `{pattern.pattern}` (after spaces and case are tidied)", [f.name],
+                "standard: person type pattern",
+            )
+        )  # fmt: skip
+        if f.type == "upn":
+            checks.append(
+                Check(
+                    f"{f.name}.temporary", "temporary_upn", "warning", f.name, "ExpectColumnValuesToNotBeTemporaryUpns",
+                    {"column": f.name},
+                    "UPN {value} is a temporary UPN (it ends in a letter): replace it with the permanent UPN "
+                    "when the school has one, so the child can be matched across systems.",
+                    "is a permanent UPN, not a temporary one", [f.name], "standard: identifiers.upn structure",
+                )
+            )  # fmt: skip
+    return checks
+
+
+def _required_checks(std: Standard, profile: str) -> list[Check]:
+    title = profile_title(std, profile).lower()
+    return [
+        Check(
+            f"{name}.required_for_profile", "required_for_profile", "error", name, "ExpectColumnValuesToNotBeNull",
+            {"column": name},
+            f"{std.field(name).title} is empty, but the {title} profile of the Person Standard requires it. Fill it in.",
+            f"is filled in on every row ({title} profile)", [name], f"standard: profiles.{profile}",
+        )
+        for name in profile_required(std, profile)
+    ]  # fmt: skip
+
+
+def _person_rule_checks(rule: Rule, std: Standard, profile: str, today: dt.date) -> list[Check]:
+    """The checks of the person rule kinds (the shared kinds are built by kit.quality.suite)."""
+    p = rule.params
+    if p.get("profiles") and profile not in p["profiles"]:
+        return []
+    base = dict(rule=rule.id, severity=rule.severity, message=rule.message, source=rule.source)
+    if rule.kind == "check_digit":
+        ftype = std.field(p["field"]).type
+        return [
+            Check(id=rule.id, field=p["field"], expectation=CHECK_DIGIT_EXPECTATIONS[ftype],
+                  kwargs={"column": p["field"]}, sentence=f"passes the {p['algorithm'].replace('_', ' ')} check",
+                  fields=[p["field"]], **base)
+        ]  # fmt: skip
+    if rule.kind == "plausible_age":
+        lo, hi = int(p["min_years"]), int(p["max_years"])
+        return [
+            Check(id=rule.id, field=p["field"], expectation="ExpectColumnValuesToGiveAgeBetween",
+                  kwargs={"column": p["field"], "min_years": lo, "max_years": hi, "today": today.isoformat()},
+                  sentence=f"gives an age between {lo} and {hi} on the day of the check", fields=[p["field"]], **base)
+        ]  # fmt: skip
+    if rule.kind == "accuracy_consistent":
+        cols = [p["field"], p["accuracy_field"]]
+        return [
+            Check(id=rule.id, field=p["field"], expectation="ExpectDateToMatchAccuracyIndicator",
+                  kwargs={"column_list": cols, "position": p["position"], "letter": p["letter"],
+                          "expected_day": int(p["expected_day"])},
+                  sentence=f"falls on the {p['expected_day']}th when the {p['position']} is marked {p['letter']}",
+                  fields=cols, **base)
+        ]  # fmt: skip
+    if rule.kind == "consistent_deceased":
+        cols = [p["field"], p["date_field"]]
+        return [
+            Check(id=rule.id, field=p["date_field"], expectation="ExpectDeathDateOnlyWhenDeceased",
+                  kwargs={"column_list": cols}, sentence="is given only when Deceased is true", fields=cols, **base),
+            Check(id=f"{rule.id}.missing_date", rule=f"{rule.id}_missing_date",
+                  severity=p.get("missing_date_severity", "warning"), field=p["field"],
+                  expectation="ExpectDeathDateWhenDeceased", kwargs={"column_list": cols},
+                  message=" ".join(str(p.get("missing_date_message") or rule.message).split()),
+                  sentence="has a date of death when Deceased is true", fields=cols, source=rule.source),
+        ]  # fmt: skip
+    return []
+
+
+def _queried_codes(std: Standard) -> list[Check]:
+    """Codes the standard allows but whose code-list entry carries a ``warning:`` (ethnicity -8)."""
+    checks = []
+    for f in std.fields:
+        if f.type != "code" or not f.codelist:
+            continue
+        for item in (std.raw.get("codelists") or {}).get(f.codelist, {}).get("codes") or []:
+            if item.get("warning"):
+                code = str(item["code"])
+                checks.append(
+                    Check(
+                        f"{f.name}.query.{code}", "code_to_query", "warning", f.name, "ExpectColumnValuesToNotBeInSet",
+                        {"column": f.name, "value_set": [code]}, " ".join(str(item["warning"]).split()),
+                        f"is not {code} ({item.get('label', '')})", [f.name], f"standard: code list {f.codelist}",
+                    )
+                )  # fmt: skip
+    return checks
+
+
+def build_person_checks(
+    std: Standard, profile: str, present: set[str] | None = None, today: dt.date | None = None
+) -> list[Check]:
+    """Every check of the person standard for ``profile``; with ``present``, only those the file can judge.
+
+    A field with no column is reported once as a missing column (by the caller), so its checks
+    and the rules that read it are left out here.
+    """
+    today = today or dt.date.today()
+    shared = build_checks(std, present)
+    for c in shared:
+        if "today" in c.kwargs:
+            c.kwargs["today"] = today.isoformat()
+        # A unique key of ONE field (personId, nhsNumber...) cannot be a multi-column expectation.
+        if c.expectation == "ExpectRowsNotToRepeatEarlierRows" and len(c.kwargs.get("column_list", [])) == 1:
+            c.expectation = "ExpectColumnValuesToNotRepeatEarlierValues"
+            c.kwargs = {"column": c.kwargs["column_list"][0]}
+    own = _format_checks(std) + _required_checks(std, profile) + _queried_codes(std)
+    own += [c for r in std.rules for c in _person_rule_checks(r, std, profile, today)]
+    if present is not None:
+        own = [c for c in own if set(c.fields) <= present]
+    return shared + own
+
+
+__all__ = ["PERSON_VALUE_RULES", "PROFILES", "build_person_checks", "profile_required", "profile_title"]

@@ -1,0 +1,98 @@
+"""Presenting the sufficiency picture: charts, the dashboard, and the published report.
+
+    from kit.present import publish_region, sufficiency_dashboard
+    paths = publish_region(dataset, "outputs/region/publish")   # report.html, data_pack.xlsx, charts/
+    dash = sufficiency_dashboard(dataset.placements)           # in a notebook: display(dash.ui)
+
+Modules: ``charts`` (matplotlib, Analysis Function style), ``dashboard`` (ipywidgets),
+``suppression`` (small numbers, table by table), ``report`` (HTML report and Excel data pack).
+``import kit`` does not import this package (nor matplotlib); importing it does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kit.present.dashboard import SufficiencyDashboard, filter_placements, sufficiency_dashboard
+
+
+def is_synthetic(config) -> bool:
+    """True for the kit's synthetic sample region (its region file lives in ``sample_data/``)."""
+    from kit.paths import REPO
+
+    path = getattr(config, "path", None)
+    if path is None:
+        return False
+    try:
+        Path(path).resolve().relative_to((REPO / "sample_data").resolve())
+        return True
+    except ValueError:
+        return False
+
+
+_WHY = {
+    "no type recorded": "with no type recorded",
+    "no start date": "with no start date",
+    "outside the period": "dated outside the period",
+}
+
+
+def _left_out_note(left_out: dict[str, int], threshold: int) -> str:
+    """A sentence on the placements left out of the tables (a small number is not given exactly)."""
+    parts = [
+        f"{n:,} placements {_WHY.get(why, why)}"
+        if n >= threshold
+        else f"fewer than {threshold} placements {_WHY.get(why, why)}"
+        for why, n in left_out.items()
+    ]
+    return (
+        f"Left out of every table: {'; '.join(parts)}. The data-quality report lists them." if parts else ""
+    )
+
+
+def publish_region(dataset, out_dir, synthetic: bool | None = None) -> dict[str, Path]:
+    """Every published output for a regional dataset: ``report.html``, ``data_pack.xlsx``, ``charts/``.
+
+    In: a :class:`kit.region.RegionalDataset` and a folder. The tables are computed, suppressed at
+    the region's threshold (``config.suppress_below``), charted from the suppressed tables, and
+    written by :func:`kit.present.report.write_report`. Returns the paths by name (``report``,
+    ``data_pack``, ``charts`` and ``chart_<name>``).
+    """
+    from kit.analysis import analysis_scope, sufficiency_tables
+    from kit.present import charts as ch
+    from kit.present.report import write_report
+    from kit.present.suppression import suppress_tables
+
+    cfg = dataset.config
+    threshold = int(getattr(cfg, "suppress_below", 5) or 5)
+    synthetic = is_synthetic(cfg) if synthetic is None else synthetic
+    placements, left_out = analysis_scope(
+        dataset.placements, getattr(cfg, "period_start", None), getattr(cfg, "period_end", None)
+    )
+    tables = sufficiency_tables(placements, dataset.providers, dataset.districts)
+    quarters = placements["quarter"].dropna().astype(str).unique() if "quarter" in placements else []
+    source = ch.source_line(len(cfg.las), quarters, synthetic=synthetic)
+    figures = ch.build_charts(suppress_tables(tables, threshold), source)
+    try:
+        return write_report(
+            tables,
+            figures,
+            out_dir,
+            title=f"Placement sufficiency: {cfg.name}",
+            suppress_below=threshold,
+            source=source,
+            synthetic=synthetic,
+            la_names={la.code: la.name for la in cfg.las},
+            intro=_left_out_note(left_out, threshold),
+        )
+    finally:
+        ch.close(figures)
+
+
+__all__ = [
+    "SufficiencyDashboard",
+    "filter_placements",
+    "is_synthetic",
+    "publish_region",
+    "sufficiency_dashboard",
+]

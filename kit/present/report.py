@@ -1,0 +1,353 @@
+"""Publish: a self-contained HTML report, an Excel data pack and PNG charts, small numbers hidden.
+
+In: the sufficiency tables (unsuppressed, from :func:`kit.analysis.sufficiency_tables`), the charts
+(matplotlib figures or PNG bytes, drawn from *suppressed* tables), an output folder, a title and
+the suppression threshold. Out, in the folder:
+
+* ``report.html`` -- one file that opens offline from an email attachment: charts embedded as
+  base64 ``data:`` images, CSS inline, no scripts, no links, no web address of any kind;
+* ``data_pack.xlsx`` -- a cover sheet (what it is, the suppression rules), a "Definitions and
+  caveats" sheet from the measure registry, and one sheet per table;
+* ``charts/<name>.png`` -- each chart on its own, for slides.
+
+Every table is passed through :func:`kit.present.suppression.suppress_tables` (which calls
+:func:`kit.region.privacy.suppress`) here, whatever the caller did before, so nothing reaches a
+file unsuppressed. Hidden values read ``[c]``.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from kit.present.suppression import HIDDEN, as_text, small_counts_shown, suppress_tables
+
+CSS = """
+body { font-family: Arial, Helvetica, sans-serif; color: #0b0c0c; margin: 0; background: #ffffff; }
+main { max-width: 980px; margin: 0 auto; padding: 24px 32px 64px; }
+h1 { font-size: 2em; margin: 0.4em 0 0.2em; }
+h2 { font-size: 1.5em; margin-top: 2em; border-top: 4px solid #12436D; padding-top: 0.5em; }
+h3 { font-size: 1.15em; margin-top: 1.6em; }
+p, li, dd { line-height: 1.45; max-width: 46em; }
+.banner { background: #F46A25; color: #0b0c0c; padding: 10px 16px; font-weight: bold; }
+.notice { border-left: 6px solid #12436D; background: #f3f2f1; padding: 10px 16px; margin: 1em 0; }
+figure { margin: 1.5em 0; }
+figure img { max-width: 100%; height: auto; border: 1px solid #d0d0d0; }
+figcaption { font-size: 0.9em; color: #3D3D3D; }
+table { border-collapse: collapse; margin: 0.6em 0 1.2em; font-size: 0.85em; }
+caption { text-align: left; font-weight: bold; padding: 0.3em 0; }
+th, td { border-bottom: 1px solid #b1b4b6; padding: 4px 10px 4px 0; text-align: left; vertical-align: top; }
+td.num, th.num { text-align: right; }
+dl.def dt { font-weight: bold; margin-top: 0.4em; }
+dl.def dd { margin-left: 0; }
+nav ol { columns: 2; }
+footer { margin-top: 3em; font-size: 0.85em; color: #3D3D3D; }
+@media print { h2 { page-break-before: always; } figure, table { page-break-inside: avoid; } }
+"""
+
+LABELS = {"la": "LA", "hhi": "HHI", "percent": "Percent", "needed_by": "Needed by"}
+
+
+def column_label(name: str) -> str:
+    """``percent_over_20_miles`` -> ``Percent over 20 miles``; ``la`` -> ``LA``."""
+    if name in LABELS:
+        return LABELS[name]
+    text = name.replace("_", " ")
+    text = re.sub(r"\bla\b", "LA", text)
+    return text[:1].upper() + text[1:]
+
+
+def _png(chart) -> bytes:
+    if isinstance(chart, (bytes, bytearray)):
+        return bytes(chart)
+    from kit.present.charts import png_bytes
+
+    return png_bytes(chart)
+
+
+def _title(chart, name: str) -> str:
+    return getattr(chart, "kit_title", None) or name.replace("_", " ").capitalize()
+
+
+def _table_html(table: pd.DataFrame, caption: str) -> str:
+    text = as_text(table)
+    numeric = [pd.api.types.is_numeric_dtype(table[c].dtype) for c in table.columns]
+    head = "".join(
+        f'<th scope="col"{" class=num" if n else ""}>{html.escape(column_label(c))}</th>'
+        for c, n in zip(table.columns, numeric, strict=True)
+    )
+    rows = []
+    for _, row in text.iterrows():
+        cells = "".join(
+            f"<td{' class=num' if n else ''}>{html.escape(str(v))}</td>"
+            for v, n in zip(row.tolist(), numeric, strict=True)
+        )
+        rows.append(f"<tr>{cells}</tr>")
+    return (
+        f"<table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _definition_html(measure) -> str:
+    return (
+        '<dl class="def">'
+        f"<dt>What it counts</dt><dd>{html.escape(measure.definition)}</dd>"
+        f"<dt>Out of</dt><dd>{html.escape(measure.denominator)}</dd>"
+        f"<dt>Be careful</dt><dd>{html.escape(measure.caveat)}</dd>"
+        "</dl>"
+    )
+
+
+def suppression_rules(threshold: int) -> list[str]:
+    """The rules applied to everything published, in plain words (cover sheet, report, guide)."""
+    return [
+        f"Any count of 1 to {threshold - 1} placements or children is hidden and shown as {HIDDEN}.",
+        "Where one hidden count could be worked out from a total, enough other counts are hidden too "
+        "(secondary suppression), and the result is checked so that no hidden count can be recovered "
+        "from the row and column totals.",
+        "Percentages, costs, averages and spend worked out from a hidden count are hidden as well.",
+        "Zeros are shown. Registered places come from Ofsted's public register and are not hidden.",
+    ]
+
+
+def write_report(
+    tables: dict[str, pd.DataFrame],
+    charts: dict,
+    out_dir: str | Path,
+    title: str,
+    suppress_below: int,
+    *,
+    source: str = "",
+    synthetic: bool = False,
+    registry=None,
+    la_names: dict[str, str] | None = None,
+    intro: str = "",
+) -> dict[str, Path]:
+    """Write ``report.html``, ``data_pack.xlsx`` and ``charts/*.png`` into ``out_dir``.
+
+    ``tables``: name -> table as :func:`kit.analysis.sufficiency_tables` returns it (suppressed
+    here); ``charts``: name -> figure or PNG bytes (draw them from suppressed tables). Returns the
+    paths written: ``report``, ``data_pack``, ``charts`` (the folder) and ``chart_<name>`` for each.
+    """
+    if registry is None:
+        from kit.analysis import REGISTRY as registry
+    out = Path(out_dir)
+    (out / "charts").mkdir(parents=True, exist_ok=True)
+    published = suppress_tables(tables, suppress_below, registry)
+    for name, table in published.items():  # belt and braces: refuse to write a visible small count
+        shown = small_counts_shown(table, suppress_below, registry[name].shape.public)
+        if shown:
+            raise AssertionError(f"Table {name} would show a count below {suppress_below}: {shown[:3]}")
+    paths: dict[str, Path] = {"charts": out / "charts"}
+    pngs = {name: _png(chart) for name, chart in charts.items()}
+    for name, data in pngs.items():
+        path = out / "charts" / f"{name}.png"
+        path.write_bytes(data)
+        paths[f"chart_{name}"] = path
+    titles = {name: _title(chart, name) for name, chart in charts.items()}
+    paths["report"] = _write_html(out / "report.html", published, pngs, titles, title, suppress_below, source,
+                                  synthetic, registry, la_names or {}, intro)  # fmt: skip
+    paths["data_pack"] = _write_excel(
+        out / "data_pack.xlsx", published, title, suppress_below, source, synthetic, registry, la_names or {}
+    )
+    return paths
+
+
+def _write_html(
+    path, tables, pngs, titles, title, threshold, source, synthetic, registry, la_names, intro
+) -> Path:
+    today = dt.date.today().strftime("%d %B %Y")
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
+    ]
+    if synthetic:
+        parts.append(
+            '<div class="banner" role="note">Synthetic sample region: these are made-up children, '
+            "for practice and training. No real child is in this report.</div>"
+        )
+    parts.append(f"<main><h1>{html.escape(title)}</h1>")
+    parts.append(
+        f"<p>{html.escape(source)}. Produced on {today}.</p>" if source else f"<p>Produced on {today}.</p>"
+    )
+    if intro:
+        parts.append(f"<p>{html.escape(intro)}</p>")
+    parts.append(
+        '<div class="notice"><p><b>Small numbers are hidden.</b> '
+        + " ".join(html.escape(r) for r in suppression_rules(threshold))
+        + "</p></div>"
+    )
+    parts.append("<nav><h2>Contents</h2><ol><li><a href='#findings'>Key findings</a></li>")
+    parts.append("<li><a href='#charts'>Charts</a></li>")
+    for name in tables:
+        parts.append(f"<li><a href='#{name}'>{html.escape(registry[name].title)}</a></li>")
+    parts.append("</ol></nav>")
+    parts.append("<h2 id='findings'>Key findings</h2><ul>")
+    parts += [f"<li>{html.escape(t)}</li>" for t in titles.values()]
+    parts.append("</ul>")
+    if la_names:
+        parts.append("<h3>Local authorities</h3><ul>")
+        parts += [
+            f"<li>{html.escape(code)}: {html.escape(name)}</li>" for code, name in sorted(la_names.items())
+        ]
+        parts.append("</ul>")
+    parts.append("<h2 id='charts'>Charts</h2>")
+    for name, data in pngs.items():
+        b64 = base64.b64encode(data).decode("ascii")
+        alt = html.escape(titles[name], quote=True)
+        parts.append(
+            f'<figure id="chart-{name}"><img src="data:image/png;base64,{b64}" alt="{alt}">'
+            f"<figcaption>{alt}. Chart file: charts/{html.escape(name)}.png</figcaption></figure>"
+        )
+    parts.append("<h2 id='tables'>Tables, definitions and caveats</h2>")
+    parts.append(
+        f"<p>Every table is also in the data pack (data_pack.xlsx). Hidden values read {HIDDEN}.</p>"
+    )
+    for name, table in tables.items():
+        m = registry[name]
+        parts.append(f"<section id='{name}'><h3>{html.escape(m.title)}</h3>{_definition_html(m)}")
+        if table is None or table.empty:
+            parts.append("<p>No data for this table.</p></section>")
+            continue
+        parts.append(_table_html(table, f"{m.title} (data pack sheet {name[:31]})") + "</section>")
+    parts.append(
+        "<footer><p>Made with the children's social care data standards kit. Offline report: no scripts, "
+        "no links to other sites; the charts are inside this file.</p></footer></main></body></html>"
+    )
+    text = "\n".join(parts)
+    if re.search(r"https?://|<script|<link|@import|url\(", text, flags=re.IGNORECASE):
+        raise AssertionError("The report would reference something outside itself; refusing to write it.")
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _sheet_values(table: pd.DataFrame) -> pd.DataFrame:
+    """Numbers stay numbers; hidden cells ``[c]``; other gaps empty."""
+    hide = table.attrs.get("suppressed")
+    out = table.astype(object).where(table.notna(), None)
+    if hide is not None:
+        for col in hide.columns:
+            if col in out.columns:
+                out[col] = out[col].where(~hide[col].to_numpy(), HIDDEN)
+    return out
+
+
+def _write_excel(path, tables, title, threshold, source, synthetic, registry, la_names) -> Path:
+    from openpyxl.styles import Alignment, Font
+
+    cover = [
+        [title],
+        [source or ""],
+        [f"Produced on {dt.date.today().strftime('%d %B %Y')}."],
+        ["Synthetic sample region: made-up children, for practice and training." if synthetic else ""],
+        [],
+        ["Small numbers"],
+        *[[r] for r in suppression_rules(threshold)],
+        [],
+        ["How to read the sheets"],
+        ["Each table sheet has its title in cell A1, what it counts in A2, and the table from row 4."],
+        [
+            "'Definitions and caveats' says for every table what it counts, out of what, and what to be careful of."
+        ],
+        [],
+        ["Sheet", "Contents"],
+        *[[name[:31], registry[name].title] for name in tables],
+    ]
+    if la_names:
+        cover += [[], ["LA code", "LA name"], *[[c, n] for c, n in sorted(la_names.items())]]
+    definitions = pd.DataFrame(
+        [
+            {
+                "Sheet": name[:31],
+                "Measure": registry[name].title,
+                "What it counts": registry[name].definition,
+                "Out of (denominator)": registry[name].denominator,
+                "Caveat": registry[name].caveat,
+            }
+            for name in tables
+        ]
+    )
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        cover = [(list(row) + ["", ""])[:2] for row in cover]
+        pd.DataFrame(cover).to_excel(xl, sheet_name="Cover", index=False, header=False)
+        definitions.to_excel(xl, sheet_name="Definitions and caveats", index=False)
+        for name, table in tables.items():
+            sheet = name[:31]
+            m = registry[name]
+            values = _sheet_values(table) if table is not None and not table.empty else pd.DataFrame()
+            values = values.rename(columns=column_label)
+            values.to_excel(xl, sheet_name=sheet, index=False, startrow=3)
+            ws = xl.sheets[sheet]
+            ws["A1"] = m.title
+            ws["A1"].font = Font(bold=True, size=13)
+            ws["A2"] = f"{m.definition} Out of: {m.denominator} Caveat: {m.caveat} Hidden values: {HIDDEN}."
+            for k, col in enumerate(values.columns, start=1):
+                ws.column_dimensions[ws.cell(row=4, column=k).column_letter].width = max(
+                    12, min(40, len(str(col)) + 4)
+                )
+        ws = xl.sheets["Cover"]
+        ws["A1"].font = Font(bold=True, size=14)
+        ws.column_dimensions["A"].width = 110
+        ws.column_dimensions["B"].width = 45
+        ws = xl.sheets["Definitions and caveats"]
+        for letter, width in zip("ABCDE", (26, 30, 70, 45, 60), strict=True):
+            ws.column_dimensions[letter].width = width
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    return path
+
+
+def check_published(paths: dict[str, Path], suppress_below: int, registry=None) -> list[str]:
+    """Problems with published files, in words (an empty list means none found).
+
+    Checks that ``report.html`` references nothing outside itself (no web address, script, style
+    sheet link or frame) and embeds every chart, and that no count column of any data-pack sheet
+    shows a count from 1 to ``suppress_below - 1``. Run it before sending the files anywhere.
+    """
+    import openpyxl
+
+    if registry is None:
+        from kit.analysis import REGISTRY as registry
+    problems = []
+    text = Path(paths["report"]).read_text(encoding="utf-8")
+    for pattern, what in ((r"https?://", "a web address"), (r"<script", "a script"), (r"<link", "a linked file"),
+                          (r"<iframe", "a frame"), (r"url\(|@import", "an external style")):  # fmt: skip
+        if re.search(pattern, text, flags=re.IGNORECASE):
+            problems.append(f"report.html contains {what}")
+    charts = [k for k in paths if k.startswith("chart_")]
+    embedded = text.count('src="data:image/png;base64,')
+    if embedded != len(charts):
+        problems.append(f"report.html embeds {embedded} charts, not {len(charts)}")
+    book = openpyxl.load_workbook(paths["data_pack"], read_only=True)
+    try:
+        for name, measure in registry.items():
+            if name[:31] not in book.sheetnames:
+                continue
+            rows = list(book[name[:31]].iter_rows(values_only=True))
+            if len(rows) < 4:
+                continue
+            header = list(rows[3])
+            for col in measure.shape.count_columns():
+                label = column_label(col)
+                if label not in header:
+                    continue
+                k = header.index(label)
+                small = [
+                    r[k] for r in rows[4:] if isinstance(r[k], (int, float)) and 1 <= r[k] < suppress_below
+                ]
+                if small:
+                    problems.append(
+                        f"data pack sheet {name[:31]}, column {label!r} shows {len(small)} small count(s)"
+                    )
+    finally:
+        book.close()
+    return problems

@@ -1,0 +1,442 @@
+"""Build the regional dataset: check every LA, pseudonymise, pool, and join the reference data.
+
+In: a :class:`~kit.region.config.RegionConfig` and the pseudonymisation key. Out: a
+:class:`RegionalDataset` (the contract in ``guides/regional-dataset.md``): the pooled placements,
+the pooled 903 tables, the register and district lookups, every LA's findings, the match rates and
+each LA's :class:`~kit.check.CheckResult` (for its feedback workbook).
+
+For each LA, in order: ``check_files`` on its placements files (with its mapping); child and
+placement IDs replaced by pseudonyms, officer names dropped, v1 free text withheld (unless the
+region file says ``free_text: keep``); its 903 extracts read, de-duplicated and pseudonymised with
+the same function; then the joins (:mod:`kit.region.join`). A progress bar counts LAs (on a
+terminal) and one status line per LA says what happened. The pooled table is the LAs' tables one
+under the other: ``pooled rows == sum of the LAs' standard rows`` is asserted, not hoped for.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from kit.check import CheckResult, check_files
+from kit.findings import to_frame
+from kit.region import join as J
+from kit.region.config import LAConfig, RegionConfig
+from kit.region.ofsted import read_register
+from kit.region.postcodes import read_districts
+from kit.region.privacy import (
+    drop_internal,
+    internal_fields,
+    key_fingerprint,
+    pseudonymise,
+    withhold_free_text,
+)
+from kit.region.ssda903 import annotate_episodes, read_la_903
+
+FRONT = ["la", "la_name", "child", "version", "placement_start", "quarter", "financial_quarter"]
+PROVENANCE = ["_source_file", "_source_row"]
+EPISODE_OUT = [
+    "la", "child", "DECOM", "DEC", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "REC",
+    "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN", "year", "dob", "sex", "ethnicity", "uasc",
+    "open", "dec_repaired", "_source_file", "_source_row",
+]  # fmt: skip
+
+
+@dataclass
+class RegionalDataset:
+    """The pooled, pseudonymised regional dataset (columns: guides/regional-dataset.md)."""
+
+    config: RegionConfig
+    placements: pd.DataFrame
+    episodes: pd.DataFrame
+    header: pd.DataFrame
+    uasc: pd.DataFrame
+    providers: pd.DataFrame
+    districts: pd.DataFrame
+    findings: pd.DataFrame
+    match_rates: pd.DataFrame
+    check_results: dict[str, CheckResult]
+    stats: dict[str, dict] = field(default_factory=dict)  # per LA: rows, 903 counts, timings
+    timings: dict[str, float] = field(default_factory=dict)
+    key_fingerprint: str = ""
+    quality_checked: bool = True
+    notes: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def financial_quarter(dates: pd.Series) -> pd.Series:
+    """``2026-27 Q1`` for April-June 2026: the quarters LAs' returns are due in."""
+    d = dates.astype("datetime64[ns]")
+    start = d.dt.year - (d.dt.month < 4).astype("int64")
+    q = ((d.dt.month - 4) % 12) // 3 + 1
+    text = (
+        start.astype("Int64").astype("string")
+        + "-"
+        + ((start + 1) % 100).astype("Int64").astype("string").str.zfill(2)
+    )
+    return (text + " Q" + q.astype("Int64").astype("string")).where(d.notna()).astype("string")
+
+
+def _placements_frame(
+    result: CheckResult, la: LAConfig, key: bytes, free_text: str
+) -> tuple[pd.DataFrame, int]:
+    """One LA's standard rows, ready to pool: pseudonyms, no officer names, front columns."""
+    std = result.standard
+    data = drop_internal(result.data, [std])
+    frame = pd.DataFrame(index=data.index)
+    frame["la"] = la.code
+    frame["la_name"] = la.name
+    frame["child"] = pseudonymise(data["childId"], key, la=la.code)
+    frame["version"] = std.version
+    start_field = "placementStartDate" if std.has_field("placementStartDate") else "placementDate"
+    frame["placement_start"] = data[start_field].astype("datetime64[ns]")
+    frame["quarter"] = (
+        frame["placement_start"].dt.to_period("Q").astype("string").where(frame["placement_start"].notna())
+    )
+    frame["financial_quarter"] = financial_quarter(frame["placement_start"])
+    for f in std.fields:
+        if f.internal:
+            continue
+        if f.identifier:
+            # The same pseudonym as `child` for childId; placement IDs get their own (scoped to the LA).
+            frame[f.name] = (
+                frame["child"] if f.name == "childId" else pseudonymise(data[f.name], key, la=la.code)
+            )
+        else:
+            frame[f.name] = data[f.name]
+    withheld = 0
+    if free_text != "keep":
+        frame, withheld = withhold_free_text(frame, [std])
+    frame["_source_file"] = data["_source_file"].astype("string")
+    frame["_source_row"] = data["_source_row"].astype("int64")
+    return frame, withheld
+
+
+def _episode_tables(ssda, la: LAConfig, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The LA's 903 tables with CHILD replaced by the pseudonym (same function as placements)."""
+    ep = annotate_episodes(ssda)
+    ep.insert(0, "la", la.code)
+    ep.insert(1, "child", pseudonymise(ep["child_key"], key, la=la.code))
+    for col in EPISODE_OUT:
+        if col not in ep.columns:
+            ep[col] = pd.NA
+    episodes = ep[EPISODE_OUT]
+    head = ssda.header
+    header = pd.DataFrame(
+        {"la": la.code, "child": pseudonymise(head["child_key"], key, la=la.code), "SEX": head["SEX"],
+         "DOB": head["DOB"], "ETHNIC": head["ETHNIC"], "year": head["year"]}
+    )  # fmt: skip
+    u = ssda.uasc
+    uasc = pd.DataFrame(
+        {
+            "la": la.code,
+            "child": pseudonymise(u["child_key"], key, la=la.code),
+            "DUC": u["DUC"],
+            "year": u["year"],
+        }
+    )
+    return episodes.reset_index(drop=True), header.reset_index(drop=True), uasc.reset_index(drop=True)
+
+
+def _letters(result: CheckResult) -> dict[tuple[str, str], str]:
+    return {(f.table.path.name, m.field): m.letter for f in result.files for m in f.matches if m.applied}
+
+
+def _mask_identifiers(findings: pd.DataFrame, result: CheckResult, key: bytes, la: str) -> pd.DataFrame:
+    """The LA's findings as they may be pooled: identifier values pseudonymised, officer names gone.
+
+    The LA's own feedback workbook keeps its raw values (they are its own); the regional findings
+    table must not carry them, in the value column or quoted inside a message.
+    """
+    if not len(findings):
+        return findings
+    out = findings.copy()
+    ident = {f.name for f in result.standard.fields if f.identifier} | {"CHILD"}
+    internal = set(internal_fields([result.standard]))
+    raw_ids = {str(v).strip() for v in result.data["childId"].dropna()} - {""}
+    cache: dict[str, str] = {}
+
+    def alias(raw: str) -> str:
+        if raw not in cache:
+            cache[raw] = "child " + str(pseudonymise(pd.Series([raw]), key, la=la).iloc[0])
+        return cache[raw]
+
+    values = out["value"].tolist()
+    messages = out["message"].tolist()
+    for i, fld in enumerate(out["field"].tolist()):
+        value = values[i]
+        if value and fld in internal:
+            messages[i] = messages[i].replace(value, "(officer name withheld)")
+            values[i] = "(officer name withheld)"
+        elif value and fld in ident:
+            messages[i] = messages[i].replace(value, alias(value))
+            values[i] = alias(value)
+        # A child ID can also be quoted in a message about another field: look at each word.
+        for token in set(re.findall(r"[A-Za-z0-9]+", messages[i])) & raw_ids:
+            messages[i] = re.sub(
+                rf"(?<![A-Za-z0-9]){re.escape(token)}(?![A-Za-z0-9])", alias(token), messages[i]
+            )
+    out["value"] = values
+    out["message"] = messages
+    return out
+
+
+def _la_rates(la: LAConfig, frame: pd.DataFrame, version: str) -> dict:
+    matched = frame["episode_matched"].fillna(False).astype(bool)
+    status = frame["urn_status"].fillna("")
+    rows = len(frame)
+    return {
+        "la": la.code,
+        "la_name": la.name,
+        "version": version,
+        "rows": rows,
+        "matched": int(matched.sum()),
+        "matched_exact": int((frame["match_rule"] == "exact").fillna(False).sum()),
+        "matched_window": int((frame["match_rule"] == "window").fillna(False).sum()),
+        "unmatched": int(rows - matched.sum()),
+        "rate": round(float(matched.mean()), 4) if rows else None,
+        "urn_registered": int((status == "registered").sum()),
+        "urn_not_on_register": int((status == "not_on_register").sum()),
+        "urn_missing": int((status == "missing").sum()),
+        "urn_unregistered": int(frame["unregistered"].fillna(False).astype(bool).sum()),
+    }
+
+
+def _field_order(standards_) -> list[str]:
+    """The fields of several standard versions in one order: each version's order kept, a field new
+    in a later version placed after the field it follows there (v2's placementStartDate after
+    placementType), so that the standard's fields stay together whatever mix of versions is pooled."""
+    order: list[str] = []
+    for std in standards_:
+        previous = None
+        for f in std.fields:
+            if f.name not in order:
+                order.insert(order.index(previous) + 1 if previous in order else len(order), f.name)
+            previous = f.name
+    return order
+
+
+def _column_order(frames: list[pd.DataFrame], fields: list[str]) -> list[str]:
+    """Front columns, the standard's fields, then the joins' columns, then provenance."""
+    seen: list[str] = []
+    for f in frames:
+        seen += [c for c in f.columns if c not in seen]
+    front = [c for c in FRONT if c in seen]
+    standard = [c for c in fields if c in seen and c not in front]
+    rest = [c for c in seen if c not in front and c not in standard and c not in PROVENANCE]
+    return front + standard + rest + PROVENANCE
+
+
+def _pool(frames: list[pd.DataFrame], fields: list[str]) -> pd.DataFrame:
+    """Stack the LAs' frames; a column one LA lacks (v1 vs v2) is missing there, in the column's dtype."""
+    if not frames:
+        return pd.DataFrame(columns=FRONT + PROVENANCE)
+    order = _column_order(frames, fields)
+    dtypes: dict[str, object] = {}
+    for f in frames:
+        for c in f.columns:
+            if c not in dtypes or (str(dtypes[c]) == "object" and str(f[c].dtype) != "object"):
+                dtypes[c] = f[c].dtype
+    # v0.1 counts costs in whole pounds (Int64), v1/v2 in pence (Float64): pool as Float64.
+    for c in order:
+        kinds = {str(f[c].dtype) for f in frames if c in f.columns}
+        if kinds == {"Int64", "Float64"}:
+            dtypes[c] = "Float64"
+    filled = []
+    for f in frames:
+        f = f.copy()
+        for c in order:
+            if c not in f.columns:
+                f[c] = pd.Series(pd.NA if str(dtypes[c]) != "object" else None, index=f.index).astype(
+                    dtypes[c]
+                )
+            elif str(f[c].dtype) != str(dtypes[c]) and str(dtypes[c]) == "Float64":
+                f[c] = f[c].astype("Float64")
+        filled.append(f[order])
+    return pd.concat(filled, ignore_index=True)
+
+
+def _release(result: CheckResult, source_too: bool) -> None:
+    """Free what no later step reads, so that a national run fits in memory.
+
+    The text the quality checks read is never needed again; the LA's raw cells and own columns are
+    only needed for its feedback outputs, so they go once ``on_la`` has written them.
+    """
+    result.text = result.text.iloc[:0]
+    if source_too:
+        result.extra = result.extra.iloc[:0]
+        for f in result.files:
+            f.table.data = f.table.data.iloc[:0]
+        result.notes.append("The LA's source cells were released after its feedback was written.")
+
+
+def build_regional_dataset(
+    config: RegionConfig,
+    key: bytes,
+    progress: bool = True,
+    today=None,
+    quality_checks: bool = True,
+    on_la: Callable[[str, CheckResult], None] | None = None,
+) -> RegionalDataset:
+    """Check, pseudonymise, pool and join every LA of the region (see the module docstring).
+
+    ``key``: the pseudonymisation key (:func:`kit.region.privacy.load_key`); there is no default.
+    ``progress``: a progress bar on a terminal and one status line per LA (False: silent).
+    ``today``: the date the quality checks treat as today (default: the real today).
+    ``quality_checks=False`` skips the Great Expectations suite (benchmarks only: findings then hold
+    conversion and join findings, not the standard's rules).
+    ``on_la(code, result)``: called as soon as an LA is done (its findings include the joins'), e.g.
+    to write its feedback workbook (``run_region`` does). The LA's raw source cells are released
+    afterwards, so ``check_results`` then keep each LA's summary, standard table and findings but
+    can no longer make a feedback workbook. Without ``on_la`` they are kept whole.
+    """
+    from tqdm.auto import tqdm
+
+    t_all = time.perf_counter()
+    if not key:
+        from kit.errors import KitError
+
+        raise KitError("No pseudonymisation key was given; the kit never pools plain child IDs.")
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    register = read_register(config.ofsted_register)
+    districts = read_districts(config.postcode_districts)
+    timings["reference"] = time.perf_counter() - t0
+
+    bar = tqdm(
+        config.las, desc="LAs", unit="LA", disable=not progress or not sys.stderr.isatty(), file=sys.stderr
+    )
+
+    def say(line: str) -> None:
+        if progress:
+            bar.write(line) if not bar.disable else print(line, flush=True)
+
+    results: dict[str, CheckResult] = {}
+    frames, all_episodes, headers, uascs, finding_frames, rates = [], [], [], [], [], []
+    stats: dict[str, dict] = {}
+    for la in bar:
+        bar.set_postfix_str(la.code)
+        t_la = time.perf_counter()
+        mapping = str(la.mapping) if la.mapping else None
+        result = check_files(
+            [str(p) for p in la.placements],
+            standard="placements",
+            version=la.placements_version,
+            la=la.code,
+            mapping=mapping,
+            run_checks=quality_checks,
+            today=today,
+        )
+        t_check = time.perf_counter() - t_la
+        frame, withheld = _placements_frame(result, la, key, config.free_text)
+        assert len(frame) == len(result.data), f"{la.code}: rows lost while pseudonymising"
+
+        t1 = time.perf_counter()
+        ssda = read_la_903(la.ssda903, la.code)
+        episodes, header, uasc = _episode_tables(ssda, la, key)
+        t_903 = time.perf_counter() - t1
+
+        t2 = time.perf_counter()
+        j903 = J.join_episodes(frame, episodes, config.window_days)
+        joined = pd.concat([frame, j903], axis=1)
+        jreg = J.join_register(joined, j903, register)
+        joined = pd.concat([joined, jreg], axis=1)
+        jdist = J.join_districts(joined, j903, districts, la.ons_code, config.ons_code)
+        needs = J.needs_helpers(joined)
+        joined = pd.concat([joined, jdist, needs], axis=1)
+        assert len(joined) == len(result.data), f"{la.code}: the joins changed the number of rows"
+        found = J.join_findings(joined, _letters(result), config.window_days, episodes)
+        t_join = time.perf_counter() - t2
+
+        # The LA's own findings (its feedback workbook) now include the join findings.
+        result.findings = to_frame(pd.concat([result.findings, to_frame(found)], ignore_index=True))
+        results[la.code] = result
+        if on_la is not None:
+            on_la(la.code, result)
+        _release(result, source_too=on_la is not None)
+        finding_frames.append(_mask_identifiers(result.findings, result, key, la.code))
+        if len(ssda.findings):
+            finding_frames.append(ssda.findings)
+        frames.append(joined)
+        all_episodes.append(episodes)
+        headers.append(header)
+        uascs.append(uasc)
+        rate = _la_rates(la, joined, result.standard.version)
+        rates.append(rate)
+        s = result.summary()
+        stats[la.code] = {
+            "rows_in": s["rows_in"],
+            "rows_standard": s["rows_standard"],
+            "rows_blank": s["rows_blank"],
+            "rows_rejected": s["rows_rejected"],
+            "errors": s["errors"],
+            "warnings": s["warnings"],
+            "version": result.standard.version,
+            "free_text_withheld": withheld,
+            "ssda903": ssda.stats,
+            "seconds": {
+                "check": round(t_check, 2),
+                "ssda903": round(t_903, 2),
+                "join": round(t_join, 2),
+                "total": round(time.perf_counter() - t_la, 2),
+            },  # fmt: skip
+        }
+        years = ssda.stats.get("years") or []
+        span = f"{years[0]} to {years[-1]}" if years else "no years"
+        say(
+            f"{la.code} {la.name}: {s['rows_standard']} rows (v{result.standard.version}; {s['rows_blank']} blank, "
+            f"{s['rows_rejected']} rejected), {s['errors']} errors, {s['warnings']} warnings; "
+            f"903 {ssda.stats['episodes']} episodes ({span}); matched {rate['matched']}/{rate['rows']} "
+            f"({rate['rate']:.1%}); URNs {rate['urn_registered']} on register, "
+            f"{rate['urn_not_on_register']} not, {rate['urn_missing']} missing"
+        )
+    bar.close()
+
+    t3 = time.perf_counter()
+    placements = _pool(frames, _field_order(r.standard for r in results.values()))
+    frames.clear()  # the per-LA copies are not needed once pooled
+    expected = sum(len(r.data) for r in results.values())
+    # Row accounting: the pooled table is exactly every LA's standard rows, nothing more or less.
+    assert len(placements) == expected, (
+        f"pooled rows {len(placements)} != sum of LAs' standard rows {expected}"
+    )
+    leaked = [c for c in internal_fields([r.standard for r in results.values()]) if c in placements.columns]
+    assert not leaked, f"LA-internal fields reached the pooled table: {leaked}"
+    episodes = (
+        pd.concat(all_episodes, ignore_index=True) if all_episodes else pd.DataFrame(columns=EPISODE_OUT)
+    )
+    header = pd.concat(headers, ignore_index=True) if headers else pd.DataFrame()
+    uasc = pd.concat(uascs, ignore_index=True) if uascs else pd.DataFrame()
+    findings = to_frame(pd.concat(finding_frames, ignore_index=True)) if finding_frames else to_frame([])
+    timings["pool"] = time.perf_counter() - t3
+    timings["total"] = time.perf_counter() - t_all
+    notes = list(config.notes)
+    if not quality_checks:
+        notes.append("The standard's quality checks were skipped (quality_checks=False).")
+    return RegionalDataset(
+        config=config,
+        placements=placements,
+        episodes=episodes,
+        header=header,
+        uasc=uasc,
+        providers=register,
+        districts=districts,
+        findings=findings,
+        match_rates=pd.DataFrame(rates),
+        check_results=results,
+        stats=stats,
+        timings={k: round(v, 2) for k, v in timings.items()},
+        key_fingerprint=key_fingerprint(key),
+        quality_checked=quality_checks,
+        notes=notes,
+    )
+
+
+__all__ = ["RegionalDataset", "build_regional_dataset", "financial_quarter"]

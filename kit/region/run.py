@@ -1,0 +1,175 @@
+"""``python -m kit run REGION.yml``: the whole quarterly run for a region, written to its output folder.
+
+In: the region file (and optionally an output folder and a key file). Out, in the output folder:
+
+* ``pooled_placements.csv`` — every LA's standard rows, pseudonymised, without officer names,
+  joined to the 903, the Ofsted register and postcode districts (columns: guides/regional-dataset.md);
+* ``findings.csv`` — every LA's findings (quality and joins), in the contract's columns, with
+  identifiers pseudonymised;
+* ``match_rates.csv`` — per LA: rows, matched to 903, rate, URN statuses;
+* ``feedback/<LA>/`` — each LA's own feedback workbook and check outputs (its own rows, its own
+  IDs: they go back to that LA only, never to anyone else);
+* ``quality_report.html`` — the regional data-quality report (offline, one file);
+* ``run_summary.json`` — rows per LA, match rates, timings, the key's fingerprint.
+
+The key is read before anything else (no key, no run: :func:`kit.region.privacy.load_key`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from kit.region.config import RegionConfig, load_region_config
+from kit.region.pool import RegionalDataset, build_regional_dataset
+from kit.region.privacy import load_key
+
+FEEDBACK_README = """\
+These folders hold each LA's OWN rows, with its own child IDs and officer names: the feedback the
+LA fixes its file from. Send each folder only to the LA it is named after, by the route your data
+sharing agreement allows, and delete it from here once sent. Never share it with another LA.
+"""
+
+
+def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table as text for CSV: dates ISO (YYYY-MM-DD), booleans true/false, missing empty."""
+    out = pd.DataFrame(index=frame.index)
+    for col in frame.columns:
+        s = frame[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            out[col] = s.dt.strftime("%Y-%m-%d").astype(object).where(s.notna(), "")
+        elif pd.api.types.is_bool_dtype(s):
+            out[col] = s.astype(object).map({True: "true", False: "false"}).where(s.notna(), "")
+        else:
+            out[col] = s.astype(object).where(s.notna(), "")
+    return out
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as dicts with None (JSON null) for missing values, never NaN."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def feedback_writer(out: Path):
+    """A function writing one LA's feedback outputs into ``out/feedback/<LA>/`` (for ``on_la``)."""
+    from kit.check import write_outputs
+
+    folder = Path(out) / "feedback"
+
+    def write(code: str, result) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "README.txt").write_text(FEEDBACK_README, encoding="utf-8")
+        write_outputs(result, folder / code)
+
+    return write
+
+
+def write_region_outputs(
+    ds: RegionalDataset, out: Path, seconds: float | None = None, feedback: bool = True
+) -> dict[str, Path]:
+    """Write the run's files (module docstring) into ``out``; returns their paths by name.
+
+    ``feedback=False`` when the LAs' feedback folders were written during the build (``on_la``).
+    """
+    from kit.quality.report import write_quality_report
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    paths = {
+        "pooled_placements": out / "pooled_placements.csv",
+        "findings": out / "findings.csv",
+        "match_rates": out / "match_rates.csv",
+        "quality_report": out / "quality_report.html",
+        "run_summary": out / "run_summary.json",
+    }
+    csv_frame(ds.placements).to_csv(paths["pooled_placements"], index=False, encoding="utf-8")
+    ds.findings.to_csv(paths["findings"], index=False, encoding="utf-8")
+    ds.match_rates.to_csv(paths["match_rates"], index=False, encoding="utf-8")
+    if feedback:
+        write = feedback_writer(out)
+        for code, result in ds.check_results.items():
+            write(code, result)
+    paths["feedback"] = out / "feedback"
+    write_quality_report(
+        list(ds.check_results.values()), paths["quality_report"], f"Data quality: {ds.config.name} region"
+    )
+    cfg = ds.config
+    summary = {
+        "region": cfg.name,
+        "code": cfg.code,
+        "period_start": cfg.period_start,
+        "period_end": cfg.period_end,
+        "config": str(cfg.path) if cfg.path else None,
+        "key_fingerprint": ds.key_fingerprint,
+        "quality_checked": ds.quality_checked,
+        "match_window_days": cfg.window_days,
+        "free_text": cfg.free_text,
+        "pooled_rows": len(ds.placements),
+        "sum_of_la_standard_rows": sum(s["rows_standard"] for s in ds.stats.values()),
+        "episodes": len(ds.episodes),
+        "las": {
+            code: {**s, "match": next(r for r in _records(ds.match_rates) if r["la"] == code)}
+            for code, s in ds.stats.items()
+        },  # fmt: skip
+        "match_rate_region": round(float(ds.placements["episode_matched"].fillna(False).mean()), 4)
+        if len(ds.placements)
+        else None,
+        "urn_status": ds.placements["urn_status"].value_counts().to_dict() if len(ds.placements) else {},
+        "findings_by_rule": ds.findings["rule"].value_counts().to_dict() if len(ds.findings) else {},
+        "timings_seconds": {
+            **ds.timings,
+            "write": round(time.perf_counter() - t0, 2),
+            **({"run": round(seconds, 2)} if seconds is not None else {}),
+        },  # fmt: skip
+        "notes": ds.notes,
+        "outputs": {k: p.name for k, p in paths.items()},
+    }
+    paths["run_summary"].write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
+    return paths
+
+
+def run_region(
+    config_path: str | Path | RegionConfig,
+    out: str | Path | None = None,
+    key_file: str | Path | None = None,
+    progress: bool = True,
+    today=None,
+    key: bytes | None = None,
+    quality_checks: bool = True,
+) -> tuple[RegionalDataset, dict[str, Path]]:
+    """Load the region file, read the key, build the dataset and write the outputs.
+
+    ``out`` overrides the file's ``output``; ``key_file`` (``--key-file``) overrides its key file;
+    ``key`` (tests and the demo) skips the lookup. Prints where the outputs are when ``progress``.
+    Returns the dataset and the paths written.
+    """
+    t0 = time.perf_counter()
+    config = config_path if isinstance(config_path, RegionConfig) else load_region_config(config_path)
+    key = key or load_key(config, key_file=key_file)  # before any work: no key, no run
+    out = Path(out) if out else config.output
+    if progress:
+        print(f"Region {config.name}: {len(config.las)} LAs, outputs to {out.resolve()}", flush=True)
+    # Each LA's feedback is written as soon as it is done, so that its raw cells can be let go.
+    ds = build_regional_dataset(
+        config, key, progress=progress, today=today, quality_checks=quality_checks, on_la=feedback_writer(out)
+    )
+    paths = write_region_outputs(ds, out, seconds=time.perf_counter() - t0, feedback=False)
+    if progress:
+        total = len(ds.placements)
+        matched = int(ds.placements["episode_matched"].fillna(False).sum()) if total else 0
+        print(
+            f"Pooled {total} placement rows from {len(config.las)} LAs (= the sum of their standard rows); "
+            f"{matched} matched to a 903 episode ({matched / total:.1%})."
+            if total
+            else "No placement rows."
+        )
+        print(f"Pseudonymised with key {ds.key_fingerprint} (fingerprint); officer names dropped.")
+        print(f"Outputs in {out.resolve()}:")
+        for p in paths.values():
+            print(f"  {p.name}{'/' if p.is_dir() else ''}")
+        print("  (feedback/ holds each LA's own identifiable rows: send each folder only to its own LA.)")
+    return ds, paths

@@ -1,7 +1,7 @@
 """The synthetic sample region, for notebooks, workshops and tests.
 
-    >>> from kit.samples import sample_placements_files
-    >>> files = sample_placements_files()      # {LA code: [quarterly files]}
+>>> from kit.samples import sample_placements_files
+>>> files = sample_placements_files()      # {LA code: [quarterly files]}
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ REGION_FILE = SAMPLE_DATA / "region.yml"
 def sample_region() -> dict:
     """The sample region's ``region.yml`` as a dictionary (paths as written, relative to it)."""
     if not REGION_FILE.exists():
-        raise KitError(f"The sample region is missing ({REGION_FILE}). Run: python -m kit synth --out sample_data")
+        raise KitError(
+            f"The sample region is missing ({REGION_FILE}). Run: python -m kit synth --out sample_data"
+        )
     return yaml.safe_load(REGION_FILE.read_text(encoding="utf-8"))
 
 

@@ -25,6 +25,8 @@ from kit.mapping import ColumnMatch, Mapping, load_mapping, missing_fields, sugg
 from kit.standards import Standard, normalise_header
 
 PROVENANCE = ["_la", "_source_file", "_source_row"]
+# The field without which a row cannot be used: a placement's child ID, a person's LA person ID.
+ROW_KEYS = {"placements": "childId", "person": "personId"}
 
 
 @dataclass
@@ -66,6 +68,12 @@ class CheckResult:
     def rows_rejected(self) -> int:
         return sum(f.rows_rejected for f in self.files)
 
+    def required_fields(self) -> list:
+        """Fields the standard requires here (for the person standard: those the chosen profile requires)."""
+        if self.profile:
+            return [f for f in self.standard.fields if self.profile in f.required_in or f.required]
+        return [f for f in self.standard.fields if f.required]
+
     def summary(self) -> dict:
         sev = self.findings["severity"] if len(self.findings) else pd.Series(dtype=str)
         unmapped = sorted(
@@ -96,7 +104,7 @@ class CheckResult:
             "errors": int((sev == "error").sum()),
             "warnings": int((sev == "warning").sum()),
             "unmapped_columns": unmapped,
-            "missing_fields": [f.name for f in self.standard.fields if f.required and f.name not in mapped],
+            "missing_fields": [f.name for f in self.required_fields() if f.name not in mapped],
             "missing_by_design": sorted(by_design - mapped),
             "quality_checked": self.checked,
         }
@@ -234,7 +242,8 @@ def convert_table(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[Finding], FileResult]:
     """The standard rows, the LA's extra columns, the text the checks read, and the findings."""
     matches = suggest_mapping(table, std, mapping)
-    child = next((m for m in matches if m.applied and m.field == "childId"), None)
+    key = ROW_KEYS.get(std.standard, "childId")
+    child = next((m for m in matches if m.applied and m.field == key), None)
     _template_rows(table, det, child.position if child else None)
     data = table.data
     name = table.path.name
@@ -286,7 +295,7 @@ def convert_table(
                     source_file=name,
                     source_row=int(row),
                     source_column=child.letter,
-                    field="childId",
+                    field=key,
                     value=ids[row],
                     rule="template_example_row",
                     severity="error",
@@ -300,11 +309,11 @@ def convert_table(
                     source_file=name,
                     source_row=int(row),
                     source_column=child.letter,
-                    field="childId",
+                    field=key,
                     value="",
                     rule="missing_child_id",
                     severity="error",
-                    message="This row has no child ID, so it cannot be used. Enter the child's ID from your case-management system.",
+                    message=f"This row has no {std.field(key).title}, so it cannot be used. Enter the ID from your case-management system.",
                 )
             )
         rejected = is_example | no_id
@@ -315,10 +324,10 @@ def convert_table(
                 Finding(
                     la=la,
                     source_file=name,
-                    field="childId",
+                    field=key,
                     rule="no_child_id_column",
                     severity="error",
-                    message="No column holds the child ID, so no row can be used. Add a child_ID column or map it in the mapping file.",
+                    message=f"No column holds the {std.field(key).title} ({key}), so no row can be used. Add the column or map it in the mapping file.",
                 )
             )
     result.rows_rejected = int(rejected.sum())
@@ -440,6 +449,7 @@ def check_frame(
     la: str = "",
     run_checks: bool = True,
     today=None,
+    profile: str | None = None,
 ) -> CheckResult:
     """Check rows already in memory (headers as column names, every cell text), e.g. JSON-LD records."""
     headers = [str(c) for c in frame.columns]
@@ -451,7 +461,7 @@ def check_frame(
     det = detect(table, standard, version)
     std = det.standard
     out, extra, text, found, file_result = convert_table(table, det, std, la=la)
-    result = CheckResult(std, la, [file_result], out, extra, to_frame(found), text)
+    result = CheckResult(std, la, [file_result], out, extra, to_frame(found), text, profile=profile)
     if run_checks:
         run_quality_checks(result, today=today)
     return result

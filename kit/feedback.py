@@ -191,7 +191,9 @@ def write_feedback(result, path: str | Path) -> Path:
     return path
 
 
-def copy_with_fixes(path: str | Path, fixes: dict[str, object], out: str | Path, sheet: str | None = None) -> Path:
+def copy_with_fixes(
+    path: str | Path, fixes: dict[str, object], out: str | Path, sheet: str | None = None
+) -> Path:
     """Copy an LA's file with some cells corrected, as the officer would after reading the workbook.
 
     ``fixes`` maps a cell reference as the workbook shows it (``"AF17"``) to its new value. Works
@@ -232,4 +234,3 @@ def copy_with_fixes(path: str | Path, fixes: dict[str, object], out: str | Path,
     with open(out, "w", encoding=table.encoding, newline="") as fh:
         csv.writer(fh, delimiter=table.delimiter).writerows(rows)
     return out
-

@@ -34,8 +34,8 @@ def sample_la_names() -> dict[str, str]:
     return {la["code"]: la["name"] for la in sample_region()["las"]}
 
 
-def sample_file_on_layout(layout_id: str) -> tuple[str, Path]:
-    """(LA code, latest file) of the first sample LA whose return is on ``layout_id``
+def sample_files_on_layout(layout_id: str) -> tuple[str, list[Path]]:
+    """(LA code, its quarterly files) of the first sample LA whose returns are on ``layout_id``
     (e.g. ``xlsx-2026-04``, the April 2026 national spreadsheet)."""
     from kit.detect import detect
     from kit.ingest import read_file
@@ -43,5 +43,5 @@ def sample_file_on_layout(layout_id: str) -> tuple[str, Path]:
     for code, paths in sample_placements_files().items():
         detection = detect(read_file(paths[-1]))
         if detection.layout is not None and detection.layout.id == layout_id:
-            return code, paths[-1]
+            return code, paths
     raise KitError(f"No sample LA sends its return on the {layout_id} layout.")

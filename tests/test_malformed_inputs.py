@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from conftest import REPO
 
+from kit import standards
 from kit.check import check_files, write_outputs
 
 CORPUS = REPO / "tests" / "data" / "malformed"
@@ -234,5 +235,19 @@ def test_a_damaged_file_through_the_command_line(tmp_path):
         summary["rows_in"] == 5 == summary["rows_standard"] + summary["rows_blank"] + summary["rows_rejected"]
     )
     findings = pd.read_csv(tmp_path / "findings.csv", dtype=str, keep_default_na=False)
+    assert list(findings.columns) == [
+        "la", "source_file", "source_row", "source_column", "field", "value", "rule", "severity", "message"
+    ]  # fmt: skip
     ragged = findings[findings["rule"] == "ragged_row"]
     assert ragged[["la", "source_row", "severity"]].values.tolist() == [["LA09", "3", "error"]]
+    standard = pd.read_csv(tmp_path / "standard.csv", dtype=str, keep_default_na=False)
+    v1 = standards.load("placements", "1")
+    assert list(standard.columns) == [*v1.field_names, "_la", "_source_file", "_source_row"]
+    first = standard.iloc[0]
+    assert (first["childId"], first["_source_row"], first["_la"]) == ("LA900001", "2", "LA09")
+    assert (first["referralDate"], first["totalWeeklyCost"], first["neededBy"]) == (
+        "2024-02-12",
+        "1234.5",
+        "Today",
+    )
+    assert first["isEducationContinuous"] == "true"  # "was education disrupted?" No

@@ -133,6 +133,14 @@ def test_a_tiny_region_from_the_command_line_and_a_csv_only_bigger_one(tmp_path)
     assert files and not [f for f in files if f.suffix == ".xlsx"]
 
 
+def test_it_never_overwrites_a_folder_that_is_not_a_sample_region(tmp_path):
+    (tmp_path / "reference").mkdir()
+    (tmp_path / "reference" / "mine.csv").write_text("keep me\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="not a sample region"):
+        write_sample_region(tmp_path, las=1, years=1)
+    assert (tmp_path / "reference" / "mine.csv").read_text(encoding="utf-8") == "keep me\n"
+
+
 # ---------------------------------------------------------------------------------------------
 # The files read back, in the shape each LA is said to send
 
@@ -366,13 +374,20 @@ def test_the_quality_checks_find_every_planted_defect_and_nothing_else(region, k
     f = pd.concat(findings, ignore_index=True)
     f = f[f["rule"] != "missing_by_design"]
     pk = key[key["file"].str.startswith("placements/") & (key["kind"] != "urn_not_on_register")]
-    planted = {(p.split("/")[-1], int(r)): s for p, r, s in zip(pk["file"], pk["source_row"], pk["expected_severity"], strict=True)}
+    planted = {
+        (p.split("/")[-1], int(r)): s
+        for p, r, s in zip(pk["file"], pk["source_row"], pk["expected_severity"], strict=True)
+    }
     found = {(a, int(b)) for a, b in zip(f["source_file"], f["source_row"], strict=True) if pd.notna(b)}
     stray = [x for x in found if x not in planted]
     assert not stray, f"findings at rows with no planted defect: {stray[:5]}"
     missed = [x for x in planted if x not in found]
     assert not missed, f"planted defects the checks did not report: {missed[:5]}"
-    severities = {(a, int(b), s) for a, b, s in zip(f["source_file"], f["source_row"], f["severity"], strict=True) if pd.notna(b)}
+    severities = {
+        (a, int(b), s)
+        for a, b, s in zip(f["source_file"], f["source_row"], f["severity"], strict=True)
+        if pd.notna(b)
+    }
     assert all((row[0], row[1], sev) in severities for row, sev in planted.items())
 
 

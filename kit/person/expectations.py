@@ -236,19 +236,3 @@ class ExpectDateToMatchAccuracyIndicator(MulticolumnMapExpectation):
     ignore_row_if: IgnoreRowIf = "never"
     map_metric = "kit.person.multicolumn.date_matches_accuracy"
     success_keys = ("position", "letter", "expected_day", "mostly")
-
-
-class ColumnValuesNotRepeatingEarlier(ColumnMapMetricProvider):
-    condition_metric_name = "kit.person.column_values.not_repeating_earlier"
-
-    @column_condition_partial(engine=PandasExecutionEngine)
-    def _pandas(cls, column, **kwargs):
-        # GX hands a column-map metric the non-null values only; the first of each value passes.
-        return ~column.astype("string").duplicated(keep="first").to_numpy(bool)
-
-
-class ExpectColumnValuesToNotRepeatEarlierValues(ColumnMapExpectation):
-    """Expect no value to repeat an earlier row's value (the first one is not flagged; empty cells skipped)."""
-
-    map_metric = "kit.person.column_values.not_repeating_earlier"
-    success_keys = ("mostly",)

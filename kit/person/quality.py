@@ -16,7 +16,6 @@ Great Expectations is imported inside the functions, never by ``import kit``.
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import pandas as pd
 
@@ -33,59 +32,14 @@ from kit.person.suite import (
 from kit.quality.suite import VALUE_LEVEL_RULES, Check
 
 
-def _expectation(check: Check):
-    """The expectation object of a check: the person module's own, the kit's shared ones, or GX core."""
-    import great_expectations.expectations as gxe
-
-    from kit.person import expectations as person_gxe
-    from kit.quality import expectations as kit_gxe
-
-    cls = (
-        getattr(person_gxe, check.expectation, None)
-        or getattr(kit_gxe, check.expectation, None)
-        or getattr(gxe, check.expectation)
-    )
-    kwargs = {k: v for k, v in check.kwargs.items() if v is not None or k in ("min_value", "max_value")}
-    return cls(**kwargs)
-
-
 def run_person_checks(table: pd.DataFrame, checks: list[Check]) -> dict[str, tuple[list[int], str]]:
-    """Run ``checks`` on ``table`` in one Great Expectations checkpoint.
+    """Run ``checks`` on ``table`` in one Great Expectations validation (the kit's shared runner).
 
     Out: check id -> (positions of the rows that failed, error text if GX could not run it).
-    The same run as ``kit.quality.run_checks``, which only looks up the shared expectations.
     """
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    if not checks or table.empty:
-        return {c.id: ([], "") for c in checks}
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from kit.quality import run_checks
 
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = context.data_sources.add_pandas(name="kit")
-    batch = source.add_dataframe_asset(name="person").add_batch_definition_whole_dataframe(name="all rows")
-    suite = context.suites.add(gx.ExpectationSuite(name="person"))
-    for check in checks:
-        exp = _expectation(check)
-        exp.notes = check.id  # ties each result back to its check
-        suite.add_expectation(exp)
-    validation = context.validation_definitions.add(
-        gx.ValidationDefinition(name="check", data=batch, suite=suite)
-    )
-    result = validation.run(
-        batch_parameters={"dataframe": table},
-        result_format={"result_format": "COMPLETE", "partial_unexpected_count": 0},
-    )
-    out: dict[str, tuple[list[int], str]] = {}
-    for r in result.results:
-        info = r.exception_info or {}
-        if info.get("raised_exception"):
-            out[r.expectation_config.notes] = ([], str(info.get("exception_message")))
-        else:
-            rows = r.result.get("unexpected_index_list") or []
-            out[r.expectation_config.notes] = ([int(i) for i in rows], "")
-    return out
+    return {o.check.id: (o.rows, o.error) for o in run_checks(table, checks)}
 
 
 def _missing_columns(result, present: set[str]) -> list[Finding]:

@@ -182,10 +182,6 @@ def build_person_checks(
     for c in shared:
         if "today" in c.kwargs:
             c.kwargs["today"] = today.isoformat()
-        # A unique key of ONE field (personId, nhsNumber...) cannot be a multi-column expectation.
-        if c.expectation == "ExpectRowsNotToRepeatEarlierRows" and len(c.kwargs.get("column_list", [])) == 1:
-            c.expectation = "ExpectColumnValuesToNotRepeatEarlierValues"
-            c.kwargs = {"column": c.kwargs["column_list"][0]}
     own = _format_checks(std) + _required_checks(std, profile) + _queried_codes(std)
     own += [c for r in std.rules for c in _person_rule_checks(r, std, profile, today)]
     if present is not None:

@@ -31,11 +31,17 @@ class CheckOutcome:
 
 
 def _expectation(check: Check):
+    """The expectation object of a check: the kit's own (placements, person) or Great Expectations' core."""
     import great_expectations.expectations as gxe
 
+    from kit.person import expectations as person_gxe
     from kit.quality import expectations as kit_gxe
 
-    cls = getattr(kit_gxe, check.expectation, None) or getattr(gxe, check.expectation)
+    cls = (
+        getattr(kit_gxe, check.expectation, None)
+        or getattr(person_gxe, check.expectation, None)
+        or getattr(gxe, check.expectation)
+    )
     kwargs = {k: v for k, v in check.kwargs.items() if v is not None or k in ("min_value", "max_value")}
     return cls(**kwargs)
 

@@ -169,6 +169,21 @@ class ExpectColumnValuesToHoldCodeAlone(ColumnMapExpectation):
     success_keys = ("code", "separator", "mostly")
 
 
+class ColumnValuesNotRepeatingEarlierValues(ColumnMapMetricProvider):
+    condition_metric_name = "kit.column_values.not_repeating_earlier"
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column, **kwargs):
+        return ~column.duplicated(keep="first")
+
+
+class ExpectColumnValuesNotToRepeatEarlierValues(ColumnMapExpectation):
+    """Expect no value to repeat an earlier row's value (the first occurrence is not flagged)."""
+
+    map_metric = "kit.column_values.not_repeating_earlier"
+    success_keys = ("mostly",)
+
+
 # ---------------------------------------------------------------------------------------------
 # Multi-column expectations (column_list[0] is the field the rule is about)
 

@@ -304,6 +304,11 @@ def _rule_checks(rule: Rule, std: Standard) -> list[Check]:
         ]  # fmt: skip
     if kind == "unique_key":
         cols = list(p["fields"])
+        if len(cols) == 1:
+            return [
+                Check(id=rule.id, field=cols[0], expectation="ExpectColumnValuesNotToRepeatEarlierValues",
+                      kwargs={"column": cols[0]}, sentence=f"no two rows share the same {cols[0]}", fields=cols, **base)
+            ]  # fmt: skip
         return [
             Check(id=rule.id, field=cols[-1], expectation="ExpectRowsNotToRepeatEarlierRows",
                   kwargs={"column_list": cols, "skip_if_any_missing": True},

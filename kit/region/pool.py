@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from kit.check import CheckResult, check_files
@@ -263,6 +264,31 @@ def _pool(frames: list[pd.DataFrame], fields: list[str]) -> pd.DataFrame:
     return pd.concat(filled, ignore_index=True)
 
 
+def _fresh(value):
+    """A new copy of a text value (other values as they are)."""
+    return (value + ".")[:-1] if isinstance(value, str) and value else value
+
+
+def compact(frame: pd.DataFrame) -> pd.DataFrame:
+    """The same table, its text columns rebuilt from fresh copies of their distinct values.
+
+    Why: a national run reads millions of cells, each a small Python string. A table kept for the
+    whole run that still points at a few of them (a child ID, a URN, a per-row quarter label) keeps
+    the memory of all their neighbours too, and the run outgrows 4 GB. Rebuilt from its distinct
+    values, a column holds a handful of fresh strings and pointers to them; nothing else changes.
+    """
+    out = frame.copy(deep=False)
+    for col in frame.columns:
+        s = frame[col]
+        if not (s.dtype == object or isinstance(s.dtype, pd.StringDtype)) or not len(s):
+            continue
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        fresh = np.array([_fresh(u) for u in uniques] + [None], dtype=object)
+        values = fresh.take(codes)  # code -1 (missing) takes the trailing None
+        out[col] = pd.array(values, dtype=s.dtype) if isinstance(s.dtype, pd.StringDtype) else values
+    return out
+
+
 def _release(result: CheckResult, source_too: bool) -> None:
     """Free what no later step reads, so that a national run fits in memory.
 
@@ -270,6 +296,7 @@ def _release(result: CheckResult, source_too: bool) -> None:
     only needed for its feedback outputs, so they go once ``on_la`` has written them.
     """
     result.text = result.text.iloc[:0]
+    result.data = compact(result.data)
     if source_too:
         result.extra = result.extra.iloc[:0]
         for f in result.files:
@@ -364,10 +391,10 @@ def build_regional_dataset(
         finding_frames.append(_mask_identifiers(result.findings, result, key, la.code))
         if len(ssda.findings):
             finding_frames.append(ssda.findings)
-        frames.append(joined)
-        all_episodes.append(episodes)
-        headers.append(header)
-        uascs.append(uasc)
+        frames.append(compact(joined))
+        all_episodes.append(compact(episodes))
+        headers.append(compact(header))
+        uascs.append(compact(uasc))
         rate = _la_rates(la, joined, result.standard.version)
         rates.append(rate)
         s = result.summary()

@@ -28,8 +28,7 @@ __all__ = ["COST_LOG_EFFECTS", "COST_MEDIAN_WEEKLY", "MIX_TARGET", "parameters",
 
 GENERATED = ("placements", "ssda903", "person", "reference")
 GENERATED_FILES = ("region.yml", "answer_key.csv", "variants_key.csv", "calibration.csv", "README.md")
-XLSX_MAX_LAS = 12  # bigger runs write CSV layouts only (Excel files are slow to write)
-PERSONS_MAX_LAS = 40
+REGION_HEADER = "# The fictional sample region"  # the first words of every generated region.yml
 
 
 def write_sample_region(out: Path, seed: int = 2026, las: int = 6, years: int = 3) -> Path:
@@ -40,7 +39,15 @@ def write_sample_region(out: Path, seed: int = 2026, las: int = 6, years: int = 
     if years < 1 or years > 15:
         raise ValueError("years of SSDA903 history must be between 1 and 15")
     out.mkdir(parents=True, exist_ok=True)
-    for name in GENERATED:  # only the generator's own folders and files are replaced
+    region = out / "region.yml"
+    ours = region.is_file() and region.read_text(encoding="utf-8").startswith(REGION_HEADER)
+    clashes = [n for n in (*GENERATED, *GENERATED_FILES) if (out / n).exists()]
+    if clashes and not ours:
+        raise ValueError(
+            f"{out} already holds {', '.join(clashes)} but is not a sample region; choose an empty folder."
+        )
+    # A previous sample region is replaced: only the generator's own folders and files are removed.
+    for name in GENERATED:
         if (out / name).is_dir():
             shutil.rmtree(out / name)
     for name in GENERATED_FILES:

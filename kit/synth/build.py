@@ -28,6 +28,8 @@ from kit.synth.region import build_geography
 from kit.synth.ssda903 import build_episodes, collection_years, write_903, year_bounds
 from kit.synth.writers import write_sheet
 
+XLSX_MAX_LAS = 12  # bigger runs write CSV layouts only (Excel files are slow to write)
+PERSONS_MAX_LAS = 40  # bigger runs skip the person extracts (not needed for benchmarks)
 ANSWER_COLUMNS = ["la", "file", "source_row", "source_column", "field", "kind", "expected_severity", "value"]
 VARIANT_COLUMNS = ["la", "file", "source_row", "source_column", "field", "value", "canonical"]
 
@@ -57,7 +59,7 @@ def build_region(out: Path, seed: int, n_las: int, years: int) -> Path:
     ssda = write_903(out, episodes, children, geo.region_las, years_list)
     del episodes, legal, changes  # the 903 tables are written; free memory for the placements
 
-    large = n_las > 12  # a national-size benchmark: CSV layouts only, every quarter of the history
+    large = n_las > XLSX_MAX_LAS  # a national-size benchmark: CSV layouts only, every quarter of the history
     qtrs = quarters(years, every_quarter=large)
     closed = iter(closed_urns(providers, streams[8], max(200, len(spells) // 60)))
     answer: list[dict] = []
@@ -90,7 +92,7 @@ def build_region(out: Path, seed: int, n_las: int, years: int) -> Path:
         placement_files[la.code] = [p.relative_to(out).as_posix() for p in paths]
 
     persons = None
-    if n_las <= 40:
+    if n_las <= PERSONS_MAX_LAS:
         persons = build_person_extracts(children, geo, streams[9])
         plant_bad_identifiers(persons, geo, streams[10])
         write_persons(out, persons, geo)

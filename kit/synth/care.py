@@ -1,5 +1,9 @@
 """Placements: one row per placement spell, with the needs, the home found, where, and its cost.
 
+This module owns when placements start and end, the needs and risks at referral, the preferred and
+the actual type of home, and siblings; :mod:`kit.synth.location`, :mod:`kit.synth.costs` and
+:mod:`kit.synth.codes` add where, how much and the 903 codes.
+
 In: the ``children`` frame, the geography, the provider register and a random generator. Out: a
 ``spells`` frame (one row per placement, with the child's needs and risks at referral, the social
 worker's preferred type of home, the setting actually found, its SSDA903 codes, district, provider
@@ -14,14 +18,15 @@ liberty and solo placements; sibling groups are sometimes split.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pandas as pd
 
 from kit.synth import parameters as P
-from kit.synth.children import YEAR, _logistic, _pick, day
-from kit.synth.region import KM_PER_MILE, Geography, inward_codes
+from kit.synth.children import YEAR, _logistic, _pick
+from kit.synth.codes import assign_codes, status_changes
+from kit.synth.costs import weekly_costs
+from kit.synth.location import place_spells
+from kit.synth.region import Geography
 
 RISK_FIELDS = [r[0] for r in P.RISKS]
 STANDARD_TYPE = {
@@ -34,9 +39,6 @@ STANDARD_TYPE = {
     "supported": "Supported Accommodation",
 }
 FOSTER = ("kinship", "inhouse_foster", "ifa")
-NEAR_KM = P.NEAR_MILES * KM_PER_MILE
-SUPPORTED_REGISTRATION = day(dt.date(2024, 4, 1))  # K3 from the 2024-25 return
-Z_SPLIT = day(dt.date(2025, 4, 1))  # H5, P2 and Z1 retired in the 2025-26 return (see ssda903.RECODE)
 
 
 def simulate_spells(
@@ -50,9 +52,9 @@ def simulate_spells(
     spells = _spell_dates(children, window, rng)
     spells = _needs(spells, children, rng)
     spells = _settings(spells, children, geo, rng)
-    spells = _locations(spells, children, geo, providers, rng)
+    spells = place_spells(spells, children, geo, providers, rng)
     spells = _siblings(spells, children, rng)
-    spells = _costs(spells, rng)
+    spells = weekly_costs(spells, rng)
     spells = assign_codes(spells, children, geo, providers, rng)
     changes = status_changes(spells, rng)
     return spells.reset_index(drop=True), changes
@@ -248,93 +250,6 @@ def _settings(
 
 
 # ---------------------------------------------------------------------------------------------
-# Where: the district and, for homes, the provider
-
-
-def _locations(
-    spells: pd.DataFrame,
-    children: pd.DataFrame,
-    geo: Geography,
-    providers: pd.DataFrame,
-    rng: np.random.Generator,
-) -> pd.DataFrame:
-    n = len(spells)
-    row = spells["row"].to_numpy()
-    setting = spells["setting"].to_numpy()
-    home = children["home_district"].to_numpy()[row]
-    today = spells["urgency"].to_numpy() == "Today"
-    base = np.array([P.OUTSIDE_LA_LOG_ODDS.get(s, 0.0) for s in _setting_key(setting)])
-    logit_out = (
-        base + P.OUTSIDE_LA_LOG_ODDS["urgent_today"] * today + 2.0 * ~spells["preferred_local"].to_numpy()
-    )
-    outside = rng.random(n) < _logistic(logit_out)
-    far_base = np.array([P.FAR_LOG_ODDS.get(s, 0.0) for s in _setting_key(setting)])
-    far = rng.random(n) < _logistic(far_base)
-    with_parents = setting == "with_parents"
-    outside[with_parents & (rng.random(n) < 0.8)] = False
-    district = np.full(n, -1, dtype=np.int64)
-    provider = np.full(n, -1, dtype=np.int64)
-
-    d = geo.districts
-    dist_la = d["la"].to_numpy()
-    weights = d["weight"].to_numpy()
-    prov_kind = providers["kind"].to_numpy()
-    prov_district = providers["district"].to_numpy()
-    prov_places = providers["places"].to_numpy().astype(float)
-    prov_la_run = (providers["sector"].to_numpy() == "Local Authority") & (prov_kind == "home")
-    prov_la = providers["la"].to_numpy()
-
-    kind_of = {"childrens_home": "home", "secure": "secure", "supported": "supported"}
-    needs_provider = np.isin(setting, ["childrens_home", "secure", "supported"])
-    keys = pd.DataFrame(
-        {"home": home, "outside": outside, "far": far, "setting": np.where(needs_provider, setting, "carer")}
-    )
-    for (h, out, fa, st), idx in keys.groupby(
-        ["home", "outside", "far", "setting"], sort=True
-    ).indices.items():
-        la_h = dist_la[h]
-        dist_h = geo.dist_km[h]
-        if st == "carer":
-            mask = _zone(np.ones(len(dist_la), dtype=bool), dist_la == la_h, dist_h, out, fa)
-            w = weights[mask] * np.exp(-dist_h[mask] / (60.0 if out else 12.0))
-            cands = np.flatnonzero(mask)
-            district[idx] = cands[rng.choice(len(cands), size=len(idx), p=w / w.sum())]
-        else:
-            kind = kind_of[st]
-            ok_kind = (prov_kind == kind) & (~prov_la_run | (prov_la == la_h))
-            p_dist_la = dist_la[prov_district]
-            mask = _zone(ok_kind, p_dist_la == la_h, dist_h[prov_district], out, fa)
-            w = prov_places[mask] * np.exp(-dist_h[prov_district][mask] / 80.0)
-            cands = np.flatnonzero(mask)
-            provider[idx] = cands[rng.choice(len(cands), size=len(idx), p=w / w.sum())]
-            district[idx] = prov_district[provider[idx]]
-    # Placed with parents: at the family home.
-    at_home = with_parents & ~outside
-    district[at_home] = home[at_home]
-    spells["district"] = district
-    spells["provider"] = provider
-    spells["outside_la"] = dist_la[district] != children["la"].to_numpy()[row]
-    spells["distance_km"] = geo.dist_km[home, district]
-    spells["home_district"] = home
-    return spells
-
-
-def _setting_key(setting: np.ndarray) -> list[str]:
-    return [s if s in P.OUTSIDE_LA_LOG_ODDS else "other" for s in setting]
-
-
-def _zone(ok: np.ndarray, same_la: np.ndarray, dist: np.ndarray, outside: bool, far: bool) -> np.ndarray:
-    """Candidates (``ok``) in the wanted zone (inside/outside the LA, near/far), relaxing the
-    distance and then the LA condition when no candidate is there."""
-    la_ok = ~same_la if outside else same_la
-    far_ok = dist > NEAR_KM if far else dist <= NEAR_KM
-    for mask in (ok & la_ok & far_ok, ok & la_ok, ok):
-        if mask.any():
-            return mask
-    raise ValueError("no provider of this kind exists in the sample")
-
-
-# ---------------------------------------------------------------------------------------------
 # Siblings
 
 
@@ -408,194 +323,3 @@ def _siblings(spells: pd.DataFrame, children: pd.DataFrame, rng: np.random.Gener
             spells.loc[members, col] = spells.loc[src, col].to_numpy()
         spells.loc[members, "preferred"] = "foster"
     return spells
-
-
-# ---------------------------------------------------------------------------------------------
-# Weekly cost
-
-
-def _costs(spells: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """Weekly cost for placements the standard covers: lognormal around the setting's median, with
-    the causal effects of ``COST_LOG_EFFECTS`` and an independent long right tail."""
-    n = len(spells)
-    setting = spells["setting"].to_numpy()
-    urgency = spells["urgency"].to_numpy()
-    eff = P.COST_LOG_EFFECTS
-    effect = (
-        eff["per_risk"] * spells["n_risks"].to_numpy()
-        + eff["dol"] * spells["dol"].to_numpy()
-        + eff["solo"] * spells["solo"].to_numpy()
-        + eff["urgent_today"] * (urgency == "Today")
-        + eff["urgent_within_5_days"] * (urgency == "< 5 days")
-    )
-    tail = (rng.random(n) < P.COST_TAIL["share"]) * P.COST_TAIL["log_shift"]
-    noise = rng.normal(0, 1, n)
-    cost = np.full(n, np.nan)
-    for s, median in P.COST_MEDIAN_WEEKLY.items():
-        m = setting == s
-        if not m.any():
-            continue
-        # Centre the effects within the setting, so that the setting's median is the target.
-        centre = np.median(effect[m] + tail[m] + P.COST_SIGMA[s] * noise[m])
-        log_cost = np.log(median) + effect[m] + tail[m] + P.COST_SIGMA[s] * noise[m] - centre
-        cost[m] = np.round(np.clip(np.exp(log_cost), *P.COST_CLIP), 2)
-    spells["cost"] = cost
-    return spells
-
-
-# ---------------------------------------------------------------------------------------------
-# SSDA903 codes and same-carer changes
-
-
-def assign_codes(
-    spells: pd.DataFrame,
-    children: pd.DataFrame,
-    geo: Geography,
-    providers: pd.DataFrame,
-    rng: np.random.Generator,
-) -> pd.DataFrame:
-    """903 PLACE, PLACE_PROVIDER and URN, the placement postcode, and the register URN of each spell."""
-    n = len(spells)
-    setting = spells["setting"].to_numpy()
-    start = spells["start"].to_numpy()
-    age = spells["age"].to_numpy()
-    row = spells["row"].to_numpy()
-    la = spells["la"].to_numpy()
-    provider = spells["provider"].to_numpy().copy()
-    sex = children["sex"].to_numpy()[row]
-    place = np.full(n, "", dtype=object)
-    pp = np.full(n, "", dtype=object)
-    urn = np.full(n, "", dtype=object)
-
-    prov_urn = providers["urn"].to_numpy()
-    prov_sector = providers["sector"].to_numpy()
-    prov_kind = providers["kind"].to_numpy()
-    fostering = {int(providers.at[i, "la"]): prov_urn[i] for i in np.flatnonzero(prov_kind == "la_fostering")}
-    ifas = np.flatnonzero(prov_kind == "ifa")
-    adoption_urn = prov_urn[np.flatnonzero(prov_kind == "adoption")[0]]
-    schools = np.flatnonzero(prov_kind == "school")
-
-    baby = age < 1
-    u = rng.random(n)
-    m = setting == "kinship"
-    place[m] = np.where(baby[m] & (u[m] < 0.05), "U2", "U3")
-    m = np.isin(setting, ["inhouse_foster", "ifa"])
-    place[m] = np.where(baby[m] & (u[m] < 0.08), "U5", "U6")
-    m = np.isin(setting, ["kinship", "inhouse_foster"])
-    pp[m] = "PR1"
-    urn[m] = [fostering[int(x)] for x in la[m]]
-    m = setting == "ifa"
-    chosen = ifas[
-        rng.choice(
-            len(ifas),
-            size=int(m.sum()),
-            p=providers["places"].to_numpy()[ifas] / providers["places"].to_numpy()[ifas].sum(),
-        )
-    ]
-    provider[m] = chosen
-    pp[m] = np.where(prov_sector[chosen] == "Voluntary", "PR5", "PR4")
-    urn[m] = prov_urn[chosen]
-    for s, code in (("childrens_home", "K2"), ("secure", "K1")):
-        m = setting == s
-        place[m] = code
-        pr = provider[m]
-        own = providers["la"].to_numpy()[pr] == la[m]
-        pp[m] = np.where(
-            prov_sector[pr] == "Local Authority",
-            np.where(own, "PR1", "PR2"),
-            np.where(prov_sector[pr] == "Voluntary", "PR5", "PR4"),
-        )
-        urn[m] = prov_urn[pr]
-    m = setting == "unregulated"
-    place[m] = "K2"
-    pp[m] = "PR4"
-    m = setting == "supported"
-    pr = provider[m]
-    early = start[m] < SUPPORTED_REGISTRATION
-    place[m] = np.where(early, np.where(rng.random(int(m.sum())) < 0.8, "H5", "P2"), "K3")
-    pp[m] = np.where(
-        prov_sector[pr] == "Local Authority", "PR1", np.where(prov_sector[pr] == "Voluntary", "PR5", "PR4")
-    )
-    urn[m] = np.where(early, "", prov_urn[pr])
-    registered_urn = np.full(n, "", dtype=object)
-    registered_urn[m] = prov_urn[pr]  # the URN once the placement became registered (K3)
-    m = setting == "with_parents"
-    place[m] = "P1"
-    pp[m] = "PR0"
-    m = setting == "adoption"
-    place[m] = np.where(rng.random(int(m.sum())) < 0.3, "A5", "A6")
-    pp[m] = "PR1"
-    urn[m] = adoption_urn
-    m = setting == "other"
-    o = rng.random(n)
-    other = np.where(
-        (age >= 15) & (sex == "M") & (o < 0.3), "R5", np.where(
-            (age >= 14) & (sex == "F") & (o < 0.5), "R3", np.where(
-                o < 0.45, "R2", np.where(o < 0.7, "S1", "Z1"))))  # fmt: skip
-    other = np.where((other == "Z1") & (start >= Z_SPLIT), _z_codes(rng, n), other)
-    place[m] = other[m]
-    pp[m] = np.where(
-        np.isin(other[m], ["R2", "R5"]),
-        "PR3",
-        np.where(other[m] == "S1", "PR5", np.where(other[m] == "R3", "PR3", "PR4")),
-    )
-    sch = m & (other == "S1")
-    if sch.any() and len(schools):
-        pick = schools[rng.integers(0, len(schools), int(sch.sum()))]
-        urn[sch] = prov_urn[pick]
-        provider[sch] = pick
-    spells["place"] = place
-    spells["place_provider"] = pp
-    spells["urn_903"] = urn
-    spells["provider"] = provider
-    # Placement postcode: the provider's, or a carer's address in the district.
-    outward = geo.districts["outward"].to_numpy()
-    inward = inward_codes(rng, n)
-    post = np.char.add(np.char.add(outward[spells["district"].to_numpy()].astype(str), " "), inward)
-    has_prov = (provider >= 0) & np.isin(setting, ["childrens_home", "secure", "supported", "other"])
-    post = np.where(has_prov, providers["postcode"].to_numpy()[np.maximum(provider, 0)], post)
-    spells["pl_postcode"] = post
-    spells["pl_post_recorded"] = rng.random(n) >= P.PL_POST_NOT_RECORDED
-    spells["registered_urn"] = registered_urn
-    # Sibling groups placed together share one carer: the same codes, agency and address.
-    grp = spells["sibling_group"].to_numpy()
-    if (grp >= 0).any():
-        for col in ("place", "place_provider", "urn_903", "provider", "pl_postcode"):
-            values = spells[col].to_numpy()
-            first = pd.Series(values).groupby(grp).transform("first").to_numpy()
-            spells[col] = np.where(grp >= 0, first, values)
-    return spells
-
-
-def _z_codes(rng: np.random.Generator, n: int) -> np.ndarray:
-    return np.array(["Z11", "Z12", "Z13", "Z14"])[rng.integers(0, 4, n)]
-
-
-def status_changes(spells: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """Same-carer changes of PLACE code inside a spell (903 RNE T, reason PLACE): short-term
-    fostering that becomes long-term with the same carers (U6 -> U4, U3 -> U1). (Codes retired in
-    2025-26 are re-coded on the restated episode instead: see ``ssda903.year_tables``.)"""
-    start = spells["start"].to_numpy()
-    end = spells["end"].to_numpy()
-    place = spells["place"].to_numpy()
-    n = len(spells)
-    rows = []
-    long_fc = (
-        np.isin(place, ["U6", "U3"])
-        & ((end - start) > YEAR)
-        & (rng.random(n) < P.LONG_TERM_FOSTER_CONVERSION)
-    )
-    when = start + rng.integers(int(0.5 * YEAR), int(1.0 * YEAR), n)
-    m = long_fc & (when < end)
-    rows.append(
-        pd.DataFrame(
-            {
-                "spell_index": np.flatnonzero(m),
-                "day": when[m],
-                "place": np.where(place[m] == "U6", "U4", "U1"),
-            }
-        )
-    )
-    changes = pd.concat(rows, ignore_index=True)
-    changes["child"] = spells["child"].to_numpy()[changes["spell_index"].to_numpy()]
-    return changes.sort_values(["child", "day"], kind="stable").reset_index(drop=True)

@@ -104,7 +104,7 @@ class CheckResult:
             "errors": int((sev == "error").sum()),
             "warnings": int((sev == "warning").sum()),
             "unmapped_columns": unmapped,
-            "missing_fields": [f.name for f in self.required_fields() if f.name not in mapped],
+            "missing_fields": [f.name for f in self.required_fields() if f.name not in mapped | by_design],
             "missing_by_design": sorted(by_design - mapped),
             "quality_checked": self.checked,
         }

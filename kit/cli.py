@@ -89,6 +89,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
         print(f"Kept as the LA's own columns: {', '.join(s['unmapped_columns'])}")
     if s["missing_fields"]:
         print(f"Required fields with no column: {', '.join(s['missing_fields'])}")
+    if s["missing_by_design"]:
+        print(f"Fields the template has no column for, by design: {', '.join(s['missing_by_design'])}")
     print(f"Outputs in {Path(args.out).resolve()}: {', '.join(p.name for p in paths.values())}")
     return 0
 

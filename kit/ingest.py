@@ -265,18 +265,23 @@ def sniff_delimiter(sample: str) -> str:
 
 
 def _scan(path: Path) -> tuple[int, int]:
-    """(NUL bytes, line breaks) in the file, read in chunks: cheap even for a large file."""
+    """(NUL bytes, line breaks) in the file, read in chunks: cheap even for a large file.
+
+    Line breaks are counted as ``\n``, or as ``\r`` in a file that has no ``\n`` at all
+    (old Mac files); they only serve to notice cells that span lines.
+    """
     nuls = newlines = returns = 0
     with open(path, "rb") as fh:
         while chunk := fh.read(CHUNK_BYTES):
             nuls += chunk.count(b"\x00")
             newlines += chunk.count(b"\n")
-            returns += chunk.count(b"\r")
-    return nuls, max(newlines, returns)
+            if not newlines:
+                returns += chunk.count(b"\r")
+    return nuls, newlines or returns
 
 
 def _line_breaks(text: str) -> int:
-    return max(text.count("\n"), text.count("\r"))
+    return text.count("\n") or text.count("\r")
 
 
 def _decode_lines(raw: bytes) -> tuple[str, list[int], int]:

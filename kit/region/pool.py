@@ -295,12 +295,13 @@ def _release(result: CheckResult, source_too: bool) -> None:
     The text the quality checks read is never needed again; the LA's raw cells and own columns are
     only needed for its feedback outputs, so they go once ``on_la`` has written them.
     """
-    result.text = result.text.iloc[:0]
+    # .copy(): an empty slice would still hold the full arrays it was cut from.
+    result.text = result.text.iloc[:0].copy()
     result.data = compact(result.data)
     if source_too:
-        result.extra = result.extra.iloc[:0]
+        result.extra = result.extra.iloc[:0].copy()
         for f in result.files:
-            f.table.data = f.table.data.iloc[:0]
+            f.table.data = f.table.data.iloc[:0].copy()
         result.notes.append("The LA's source cells were released after its feedback was written.")
 
 

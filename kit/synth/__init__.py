@@ -11,6 +11,7 @@
     reference/postcode_districts.csv  an ONS-Postcode-Directory-style district lookup
     answer_key.csv, variants_key.csv  every planted defect, and every planted known variant spelling
     calibration.csv                   the generated figures beside their public targets
+    README.md                         what the folder is, for someone who finds it
 
 Every figure and causal effect is in :mod:`kit.synth.parameters`. The same seed always gives
 byte-identical files. ``las`` and ``years`` scale it up to a national-size benchmark (CSV only).

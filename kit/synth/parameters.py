@@ -73,8 +73,8 @@ LA_SPACING_KM = 38.0
 """Distance between neighbouring LA centres: English LAs are 20-60 km across."""
 
 STOCK_BY_LA_AT_SCALE = (535, 0.55)
-"""At national scale (--las 150) LA sizes are lognormal with this median and log-sd: England's
-81,770 CLA across ~153 LAs is ~535 per LA (DfE 2025, peer doc §10.4)."""
+"""At national scale (--las 150) LA sizes are lognormal with this mean and log-sd: England's 81,770
+CLA across ~153 LAs is ~535 per LA (DfE 2025, peer doc §10.4)."""
 
 
 # ---------------------------------------------------------------------------------------------

@@ -117,35 +117,6 @@ class CheckResult:
 # ---------------------------------------------------------------------------------------------
 
 
-def _template_rows(table: SourceTable, det: Detection, child_col: int | None) -> None:
-    """Skip the template's question and example rows that sit right under its header."""
-    lay = det.layout
-    if lay is None:
-        return
-    data = table.data
-    for row_no in [lay.question_row, *lay.example_rows]:
-        if not row_no:
-            continue
-        actual = table.header_row + (row_no - lay.header_row)
-        if actual not in data.index:
-            continue
-        cells = data.loc[actual]
-        first = str(cells.iloc[0]) if len(cells) else ""
-        if row_no == lay.question_row and (
-            "\n" in first or len(first) > 30 or first.lower().startswith("child id")
-        ):
-            table.skipped_rows[actual] = "the template's question row"
-        elif (
-            row_no in lay.example_rows
-            and child_col is not None
-            and lay.example_child_id
-            and str(cells.iloc[child_col]).strip() == lay.example_child_id
-        ):
-            table.skipped_rows[actual] = "the template's example row"
-    if table.skipped_rows:
-        table.data = data.drop(index=list(table.skipped_rows))
-
-
 def _file_findings(
     table: SourceTable,
     det: Detection,
@@ -244,7 +215,6 @@ def convert_table(
     matches = suggest_mapping(table, std, mapping)
     key = ROW_KEYS.get(std.standard, "childId")
     child = next((m for m in matches if m.applied and m.field == key), None)
-    _template_rows(table, det, child.position if child else None)
     data = table.data
     name = table.path.name
     findings = list(table.findings)
@@ -253,7 +223,10 @@ def convert_table(
     findings += _file_findings(table, det, matches, std, la, mapping)
 
     result = FileResult(table, det, matches, rows_in=len(data))
-    filled = (data != "").any(axis=1) if len(data.columns) else pd.Series(False, index=data.index)
+    if len(data.columns):  # numpy is three times faster than pandas here on a million rows
+        filled = pd.Series((data.to_numpy(dtype=object) != "").any(axis=1), index=data.index)
+    else:
+        filled = pd.Series(False, index=data.index)
     blank = ~filled
     result.rows_blank = int(blank.sum())
 

@@ -33,7 +33,7 @@ def run_demo(out: Path) -> int:
             f"    {f.detection.describe()}; header in row {f.table.header_row}, {mapped} of {len(f.matches)} columns recognised"
         )
         print(
-            f"    skipped template rows: {', '.join(f'{r} ({why})' for r, why in sorted(f.table.skipped_rows.items())) or 'none'}"
+            f"    skipped template rows: {', '.join(f'{r} ({why})' for r, why in sorted(f.table.template_rows.items())) or 'none'}"
         )
         print(
             f"    data rows: {s['rows_in']} (an empty template); missing by design: {', '.join(s['missing_by_design']) or 'none'}"

@@ -90,7 +90,6 @@ class SourceTable:
     data: pd.DataFrame
     encoding: str | None = None
     delimiter: str | None = None
-    skipped_rows: dict[int, str] = field(default_factory=dict)  # filled by kit.check (kept for it)
     template_rows: dict[int, str] = field(default_factory=dict)  # row -> why it is not data
     findings: list[Finding] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)

@@ -236,7 +236,11 @@ def _column_order(frames: list[pd.DataFrame], fields: list[str]) -> list[str]:
 
 
 def _pool(frames: list[pd.DataFrame], fields: list[str]) -> pd.DataFrame:
-    """Stack the LAs' frames; a column one LA lacks (v1 vs v2) is missing there, in the column's dtype."""
+    """Stack the LAs' frames; a column one LA lacks (v1 vs v2) is missing there, in the column's dtype.
+
+    Column by column, each LA's copy of a column let go as soon as it is stacked: a national run
+    never holds the LAs' frames and the pooled table whole at the same time. ``frames`` is emptied.
+    """
     if not frames:
         return pd.DataFrame(columns=FRONT + PROVENANCE)
     order = _column_order(frames, fields)
@@ -250,18 +254,23 @@ def _pool(frames: list[pd.DataFrame], fields: list[str]) -> pd.DataFrame:
         kinds = {str(f[c].dtype) for f in frames if c in f.columns}
         if kinds == {"Int64", "Float64"}:
             dtypes[c] = "Float64"
-    filled = []
-    for f in frames:
-        f = f.copy()
-        for c in order:
-            if c not in f.columns:
-                f[c] = pd.Series(pd.NA if str(dtypes[c]) != "object" else None, index=f.index).astype(
-                    dtypes[c]
-                )
-            elif str(f[c].dtype) != str(dtypes[c]) and str(dtypes[c]) == "Float64":
-                f[c] = f[c].astype("Float64")
-        filled.append(f[order])
-    return pd.concat(filled, ignore_index=True)
+    sizes = [len(f) for f in frames]
+    columns: dict[str, pd.Series] = {}
+    for c in order:
+        parts = []
+        for k, f in enumerate(frames):
+            if c in f.columns:
+                part = f.pop(c)
+                if str(part.dtype) != str(dtypes[c]) and str(dtypes[c]) == "Float64":
+                    part = part.astype("Float64")
+            else:
+                empty = pd.NA if str(dtypes[c]) != "object" else None
+                part = pd.Series(empty, index=pd.RangeIndex(sizes[k]), dtype=object).astype(dtypes[c])
+            parts.append(part.reset_index(drop=True))
+        columns[c] = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        del parts
+    frames.clear()
+    return pd.DataFrame(columns)
 
 
 def _fresh(value):
@@ -285,7 +294,7 @@ def compact(frame: pd.DataFrame) -> pd.DataFrame:
         codes, uniques = pd.factorize(s, use_na_sentinel=True)
         fresh = np.array([_fresh(u) for u in uniques] + [None], dtype=object)
         values = fresh.take(codes)  # code -1 (missing) takes the trailing None
-        out[col] = pd.array(values, dtype=s.dtype) if isinstance(s.dtype, pd.StringDtype) else values
+        out[col] = pd.Series(values, index=frame.index, dtype=s.dtype)  # the same dtype as before
     return out
 
 
@@ -325,7 +334,7 @@ def build_regional_dataset(
     afterwards, so ``check_results`` then keep each LA's summary, standard table and findings but
     can no longer make a feedback workbook. Without ``on_la`` they are kept whole.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # plain text bar on a terminal; off in notebooks and logs (no widgets)
 
     t_all = time.perf_counter()
     if not key:
@@ -429,7 +438,6 @@ def build_regional_dataset(
 
     t3 = time.perf_counter()
     placements = _pool(frames, _field_order(r.standard for r in results.values()))
-    frames.clear()  # the per-LA copies are not needed once pooled
     expected = sum(len(r.data) for r in results.values())
     # Row accounting: the pooled table is exactly every LA's standard rows, nothing more or less.
     assert len(placements) == expected, (

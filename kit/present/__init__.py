@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from kit.present.dashboard import SufficiencyDashboard, filter_placements, sufficiency_dashboard
 
 
@@ -50,13 +52,39 @@ def _left_out_note(left_out: dict[str, int], threshold: int) -> str:
     )
 
 
-def publish_region(dataset, out_dir, synthetic: bool | None = None) -> dict[str, Path]:
+def forecast_section(forecast, threshold: int) -> dict:
+    """The forecast as a part of the published report: summary, charts, headline and scenarios.
+
+    The headline's "now" column counts real children by type, so a count under the threshold
+    is hidden there; the projected figures and scenario differences are model results.
+    """
+    headline = forecast.headline()
+    now = [c for c in headline.columns if str(c).startswith("now")]
+    for col in now:
+        values = pd.to_numeric(headline[col], errors="coerce")
+        headline[col] = values.astype(object).where(
+            ~((values > 0) & (values < threshold)), f"fewer than {threshold}"
+        )
+    return {
+        "id": "forecast",
+        "title": "Forecast of children looked after, spend and scenarios",
+        "paragraphs": [*forecast.summary_text().splitlines(), *getattr(forecast, "notes", [])],
+        "charts": forecast.charts(),
+        "tables": {
+            "Children looked after by type: now and projected (median, 95% interval)": headline,
+            "Scenarios against the baseline": forecast.scenario_summary(),
+        },  # fmt: skip
+    }
+
+
+def publish_region(dataset, out_dir, synthetic: bool | None = None, forecast=None) -> dict[str, Path]:
     """Every published output for a regional dataset: ``report.html``, ``data_pack.xlsx``, ``charts/``.
 
     In: a :class:`kit.region.RegionalDataset` and a folder. The tables are computed, suppressed at
     the region's threshold (``config.suppress_below``), charted from the suppressed tables, and
-    written by :func:`kit.present.report.write_report`. Returns the paths by name (``report``,
-    ``data_pack``, ``charts`` and ``chart_<name>``).
+    written by :func:`kit.present.report.write_report`. With ``forecast`` (a
+    :func:`kit.forecast.forecast_region` result) the report gains the forecast and scenarios.
+    Returns the paths by name (``report``, ``data_pack``, ``charts`` and ``chart_<name>``).
     """
     from kit.analysis import analysis_scope, sufficiency_tables
     from kit.present import charts as ch
@@ -73,6 +101,7 @@ def publish_region(dataset, out_dir, synthetic: bool | None = None) -> dict[str,
     quarters = placements["quarter"].dropna().astype(str).unique() if "quarter" in placements else []
     source = ch.source_line(len(cfg.las), quarters, synthetic=synthetic)
     figures = ch.build_charts(suppress_tables(tables, threshold), source)
+    sections = [forecast_section(forecast, threshold)] if forecast is not None else []
     try:
         return write_report(
             tables,
@@ -84,9 +113,12 @@ def publish_region(dataset, out_dir, synthetic: bool | None = None) -> dict[str,
             synthetic=synthetic,
             la_names={la.code: la.name for la in cfg.las},
             intro=_left_out_note(left_out, threshold),
+            sections=sections,
         )
     finally:
         ch.close(figures)
+        for section in sections:
+            ch.close(section["charts"])
 
 
 __all__ = [

@@ -128,8 +128,13 @@ def write_report(
     registry=None,
     la_names: dict[str, str] | None = None,
     intro: str = "",
+    sections: list[dict] | None = None,
 ) -> dict[str, Path]:
     """Write ``report.html``, ``data_pack.xlsx`` and ``charts/*.png`` into ``out_dir``.
+
+    ``sections``: further parts of the report (the forecast), each a dict with ``id``, ``title``,
+    ``paragraphs`` (plain text), ``charts`` (name -> figure) and ``tables`` (caption -> table,
+    already safe to publish: projections and differences, no small counts of children).
 
     ``tables``: name -> table as :func:`kit.analysis.sufficiency_tables` returns it (suppressed
     here); ``charts``: name -> figure or PNG bytes (draw them from suppressed tables). Returns the
@@ -151,16 +156,41 @@ def write_report(
         path.write_bytes(data)
         paths[f"chart_{name}"] = path
     titles = {name: _title(chart, name) for name, chart in charts.items()}
+    extra = []
+    for section in sections or []:
+        figs = {}
+        for name, chart in (section.get("charts") or {}).items():
+            data = _png(chart)
+            (out / "charts" / f"{section['id']}_{name}.png").write_bytes(data)
+            paths[f"chart_{section['id']}_{name}"] = out / "charts" / f"{section['id']}_{name}.png"
+            figs[name] = (data, _title(chart, name))
+        extra.append({**section, "pngs": figs})
     paths["report"] = _write_html(out / "report.html", published, pngs, titles, title, suppress_below, source,
-                                  synthetic, registry, la_names or {}, intro)  # fmt: skip
+                                  synthetic, registry, la_names or {}, intro, extra)  # fmt: skip
     paths["data_pack"] = _write_excel(
         out / "data_pack.xlsx", published, title, suppress_below, source, synthetic, registry, la_names or {}
     )
     return paths
 
 
+def _section_html(section: dict) -> str:
+    parts = [f"<h2 id='{html.escape(section['id'])}'>{html.escape(section['title'])}</h2>"]
+    parts += [f"<p>{html.escape(p)}</p>" for p in section.get("paragraphs") or []]
+    for name, (data, caption) in section["pngs"].items():
+        b64 = base64.b64encode(data).decode("ascii")
+        alt = html.escape(caption, quote=True)
+        parts.append(
+            f'<figure id="chart-{html.escape(section["id"])}-{name}"><img src="data:image/png;base64,{b64}" '
+            f'alt="{alt}"><figcaption>{alt}</figcaption></figure>'
+        )
+    for caption, table in (section.get("tables") or {}).items():
+        if table is not None and not table.empty:
+            parts.append(f"<h3>{html.escape(caption)}</h3>" + _table_html(table, caption))
+    return "\n".join(parts)
+
+
 def _write_html(
-    path, tables, pngs, titles, title, threshold, source, synthetic, registry, la_names, intro
+    path, tables, pngs, titles, title, threshold, source, synthetic, registry, la_names, intro, sections=()
 ) -> Path:
     today = dt.date.today().strftime("%d %B %Y")
     parts = [
@@ -187,6 +217,8 @@ def _write_html(
     )
     parts.append("<nav><h2>Contents</h2><ol><li><a href='#findings'>Key findings</a></li>")
     parts.append("<li><a href='#charts'>Charts</a></li>")
+    for section in sections:
+        parts.append(f"<li><a href='#{html.escape(section['id'])}'>{html.escape(section['title'])}</a></li>")
     for name in tables:
         parts.append(f"<li><a href='#{name}'>{html.escape(registry[name].title)}</a></li>")
     parts.append("</ol></nav>")
@@ -207,6 +239,7 @@ def _write_html(
             f'<figure id="chart-{name}"><img src="data:image/png;base64,{b64}" alt="{alt}">'
             f"<figcaption>{alt}. Chart file: charts/{html.escape(name)}.png</figcaption></figure>"
         )
+    parts += [_section_html(section) for section in sections]
     parts.append("<h2 id='tables'>Tables, definitions and caveats</h2>")
     parts.append(
         f"<p>Every table is also in the data pack (data_pack.xlsx). Hidden values read {HIDDEN}.</p>"

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from kit.errors import KitError
 from kit.region.config import RegionConfig, load_region_config
 from kit.region.pool import RegionalDataset, build_regional_dataset
 from kit.region.privacy import load_key
@@ -132,6 +133,29 @@ def write_region_outputs(
     return paths
 
 
+def _forecast_and_publish(ds: RegionalDataset, out: Path, progress: bool) -> dict[str, Path]:
+    """The demand forecast with its scenarios, then the published report and data pack."""
+    from kit.forecast import default_scenarios_folder, forecast_region
+    from kit.present import publish_region
+
+    paths: dict[str, Path] = {}
+    forecast = None
+    if progress:
+        print("Forecasting demand and running the scenarios ...", flush=True)
+    try:
+        forecast = forecast_region(ds, scenarios=default_scenarios_folder(), n_sims=300, seed=2026)
+    except KitError as exc:  # e.g. too short an SSDA903 history: the rest of the run still stands
+        print(f"No forecast: {exc}", flush=True)
+    if forecast is not None:
+        forecast.write(out / "forecast", suppress_below=ds.config.suppress_below)
+        paths["forecast"] = out / "forecast"
+        if progress:
+            print(forecast.summary_text(), flush=True)
+    published = publish_region(ds, out / "report", forecast=forecast)
+    paths.update({k: v for k, v in published.items() if k in ("report", "data_pack", "charts")})
+    return paths
+
+
 def run_region(
     config_path: str | Path | RegionConfig,
     out: str | Path | None = None,
@@ -158,6 +182,7 @@ def run_region(
         config, key, progress=progress, today=today, quality_checks=quality_checks, on_la=feedback_writer(out)
     )
     paths = write_region_outputs(ds, out, seconds=time.perf_counter() - t0, feedback=False)
+    paths.update(_forecast_and_publish(ds, out, progress))
     if progress:
         total = len(ds.placements)
         matched = int(ds.placements["episode_matched"].fillna(False).sum()) if total else 0

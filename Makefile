@@ -52,8 +52,12 @@ demo: $(STAMP)
 test: $(STAMP) chromium
 	$(PY) -m ruff check kit tests benchmarks
 	$(PY) -m ruff format --check kit tests benchmarks
-	TMPDIR=$(STATE)/tmp $(PY) -m pytest tests notebooks \
-	  --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+	@# Temporary files go to a fresh folder outside the project (a key file inside the project is
+	@# refused by design), removed afterwards whatever the result.
+	@tmp=$$(mktemp -d -t csc-kit-tests-XXXXXX); \
+	  TMPDIR=$$tmp $(PY) -m pytest tests notebooks \
+	    --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg; \
+	  status=$$?; rm -rf $$tmp; exit $$status
 
 # tests/test_browser.py renders the published report in Debian's headless Chromium. Installed here when
 # absent and the machine allows it (root with apt-get, as on CI); otherwise that one test fails and says

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from kit.region import join as J
-from kit.region.ofsted import normalise_urn, read_register
+from kit.region.ofsted import is_unregistered_marker, normalise_urn, read_register
 from kit.region.postcodes import distance_band, read_districts
 
 T = pd.Timestamp
@@ -108,6 +108,8 @@ def register(tmp_path):
 
 def test_urns_are_normalised_and_their_status_told_apart(register):
     assert normalise_urn(" sc 900001 ") == "SC900001" and normalise_urn(2912345.0) == "2912345"
+    assert is_unregistered_marker("N/A - unregistered") and is_unregistered_marker("Not registered")
+    assert not is_unregistered_marker("SC900001") and not is_unregistered_marker("")
     pl = _placements([
         {"child": "a", "placement_start": T("2026-04-10"), "providerURN": "sc900001"},
         {"child": "b", "placement_start": T("2026-04-10"), "providerURN": "2912345.0"},

@@ -59,7 +59,7 @@ def test_makefile_keeps_tool_state_out_of_home():
         "MPLCONFIGDIR",
     ):
         assert re.search(rf"export {var} := \$\(STATE\)", makefile), var
-    assert "TMPDIR=$(STATE)/tmp" in makefile
+    assert "TMPDIR=$$tmp" in makefile and "mktemp -d" in makefile  # temp files in a fresh folder
 
 
 def test_committed_notebooks_carry_no_outputs():

@@ -40,7 +40,8 @@ REGISTER_COLUMNS = {
     "postcodedistrict": "provider_district",
 }
 # Markers LAs write in place of a URN for a setting that is not registered with Ofsted.
-UNREGISTERED_MARKERS = re.compile(r"^(UNREG|UNREGISTERED|NOTREGISTERED|NONREGISTERED|UNREGULATED)")
+# Anywhere in the cell ("N/A - unregistered"): a real URN has no letters beyond its SC prefix.
+UNREGISTERED_MARKERS = re.compile(r"(UNREG|NOTREG|NONREG|UNREGULATED)")
 
 
 def normalise_urn(value) -> str:
@@ -67,7 +68,7 @@ def normalise_urns(values: pd.Series) -> pd.Series:
 
 def is_unregistered_marker(value) -> bool:
     """True for text such as ``Unregistered`` or ``UNREG`` written where a URN would go."""
-    return bool(UNREGISTERED_MARKERS.match(normalise_urn(value)))
+    return bool(UNREGISTERED_MARKERS.search(normalise_urn(value)))
 
 
 def _read_any(path: Path) -> pd.DataFrame:

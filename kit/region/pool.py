@@ -224,48 +224,48 @@ def _field_order(standards_) -> list[str]:
     return order
 
 
-def _column_order(frames: list[pd.DataFrame], fields: list[str]) -> list[str]:
+def _column_order(frames: list[dict[str, pd.Series]], fields: list[str]) -> list[str]:
     """Front columns, the standard's fields, then the joins' columns, then provenance."""
     seen: list[str] = []
     for f in frames:
-        seen += [c for c in f.columns if c not in seen]
+        seen += [c for c in f if c not in seen]
     front = [c for c in FRONT if c in seen]
     standard = [c for c in fields if c in seen and c not in front]
     rest = [c for c in seen if c not in front and c not in standard and c not in PROVENANCE]
     return front + standard + rest + PROVENANCE
 
 
-def _pool(frames: list[pd.DataFrame], fields: list[str]) -> pd.DataFrame:
-    """Stack the LAs' frames; a column one LA lacks (v1 vs v2) is missing there, in the column's dtype.
+def _pool(frames: list[dict[str, pd.Series]], fields: list[str]) -> pd.DataFrame:
+    """Stack the LAs' tables (each a dict of columns); a column one LA lacks (v1 vs v2) is missing
+    there, in the column's dtype.
 
     Column by column, each LA's copy of a column let go as soon as it is stacked: a national run
-    never holds the LAs' frames and the pooled table whole at the same time. ``frames`` is emptied.
+    never holds the LAs' tables and the pooled table whole at the same time. ``frames`` is emptied.
     """
     if not frames:
         return pd.DataFrame(columns=FRONT + PROVENANCE)
     order = _column_order(frames, fields)
     dtypes: dict[str, object] = {}
     for f in frames:
-        for c in f.columns:
-            if c not in dtypes or (str(dtypes[c]) == "object" and str(f[c].dtype) != "object"):
-                dtypes[c] = f[c].dtype
+        for c, col in f.items():
+            if c not in dtypes or (str(dtypes[c]) == "object" and str(col.dtype) != "object"):
+                dtypes[c] = col.dtype
     # v0.1 counts costs in whole pounds (Int64), v1/v2 in pence (Float64): pool as Float64.
     for c in order:
-        kinds = {str(f[c].dtype) for f in frames if c in f.columns}
+        kinds = {str(f[c].dtype) for f in frames if c in f}
         if kinds == {"Int64", "Float64"}:
             dtypes[c] = "Float64"
-    sizes = [len(f) for f in frames]
+    sizes = [len(next(iter(f.values()))) for f in frames]
     columns: dict[str, pd.Series] = {}
     for c in order:
         parts = []
         for k, f in enumerate(frames):
-            if c in f.columns:
-                part = f.pop(c)
-                if str(part.dtype) != str(dtypes[c]) and str(dtypes[c]) == "Float64":
-                    part = part.astype("Float64")
-            else:
+            part = f.pop(c, None)
+            if part is None:
                 empty = pd.NA if str(dtypes[c]) != "object" else None
                 part = pd.Series(empty, index=pd.RangeIndex(sizes[k]), dtype=object).astype(dtypes[c])
+            elif str(part.dtype) != str(dtypes[c]) and str(dtypes[c]) == "Float64":
+                part = part.astype("Float64")
             parts.append(part.reset_index(drop=True))
         columns[c] = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
         del parts
@@ -356,7 +356,8 @@ def build_regional_dataset(
             bar.write(line) if not bar.disable else print(line, flush=True)
 
     results: dict[str, CheckResult] = {}
-    frames, all_episodes, headers, uascs, finding_frames, rates = [], [], [], [], [], []
+    frames: list[dict[str, pd.Series]] = []
+    all_episodes, headers, uascs, finding_frames, rates = [], [], [], [], []
     stats: dict[str, dict] = {}
     for la in bar:
         bar.set_postfix_str(la.code)
@@ -401,7 +402,7 @@ def build_regional_dataset(
         finding_frames.append(_mask_identifiers(result.findings, result, key, la.code))
         if len(ssda.findings):
             finding_frames.append(ssda.findings)
-        frames.append(compact(joined))
+        frames.append(dict(compact(joined).items()))  # columns, so that pooling can let each go
         all_episodes.append(compact(episodes))
         headers.append(compact(header))
         uascs.append(compact(uasc))

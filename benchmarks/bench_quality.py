@@ -54,12 +54,41 @@ def make_table(rows: int, seed: int = 1) -> pd.DataFrame:
             col[rng.random(rows) < 0.2] = None
         data[f.name] = col
     table = pd.DataFrame(data)
+    _make_consistent(table, rng)
     bad = rng.random(rows) < 0.01
     table.loc[bad, "placementType"] = "Kinship foster"
     table.loc[rng.random(rows) < 0.01, "totalWeeklyCost"] = "TBC"
     table.loc[rng.random(rows) < 0.01, "placementLocation"] = "12345"
     table.loc[rng.random(rows) < 0.01, "referralDate"] = None
     return table
+
+
+def _make_consistent(table: pd.DataFrame, rng: np.random.Generator) -> None:
+    """Make rows agree with the cross-field rules, as most rows of a real return do, so that the
+    planted problems (about 1% per kind) are what the checks find, not random contradictions."""
+    n = len(table)
+    suit = ["fosterCareSuitability", "residentialCareSuitability", "supportedAccommodationSuitability"]
+    preferred = rng.integers(0, 3, n)
+    for i, col in enumerate(suit):
+        table[col] = np.where(preferred == i, "Preferred", "Suitable but not preferred")
+    parts = ["coreWeeklyCost", "additionalSupportWeeklyCost", "educationWeeklyCost", "otherWeeklyCost"]
+    nums = table[parts].apply(pd.to_numeric, errors="coerce")
+    complete = nums.notna().all(axis=1)
+    table.loc[complete, "totalWeeklyCost"] = nums[complete].sum(axis=1).round(2).astype(str)
+    placed = pd.to_datetime(table["placementDate"])
+    referral = placed - pd.to_timedelta(rng.integers(0, 60, n), unit="D")
+    table["referralDate"] = referral.dt.strftime("%Y-%m-%d").where(placed.notna(), table["referralDate"])
+    count, together = pd.to_numeric(table["siblingCount"]), pd.to_numeric(table["siblingsPlacedTogether"])
+    table["siblingsPlacedTogether"] = np.minimum(together, count.fillna(together)).astype(int).astype(str)
+    table.loc[table["isPreferredLocationLocal"] == "true", "outOfLAReason"] = None
+    table.loc[table["specificCommunicationRequirement"] == "None", "communicationNeeds"] = "No"
+    for code_field, text_field in [
+        ("outOfLAReason", "outOfLAReasonOther"),
+        ("specificCommunicationRequirement", "specificCommunicationRequirementOther"),
+        ("culturalNeeds", "culturalNeedsOther"),
+        ("additionalSupport", "additionalSupportOther"),
+    ]:
+        table.loc[table[code_field] == "Other", text_field] = "described"
 
 
 # --- the same checks in plain pandas -----------------------------------------------------------

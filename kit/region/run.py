@@ -197,4 +197,6 @@ def run_region(
         for p in paths.values():
             print(f"  {p.name}{'/' if p.is_dir() else ''}")
         print("  (feedback/ holds each LA's own identifiable rows: send each folder only to its own LA.)")
+        if "report" in paths:
+            print(f"The published report (offline, small numbers suppressed): {paths['report'].resolve()}")
     return ds, paths

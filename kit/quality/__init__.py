@@ -20,7 +20,7 @@ import pandas as pd
 from kit.findings import Finding, to_frame
 from kit.quality.suite import VALUE_LEVEL_RULES, Check, build_checks
 
-__all__ = ["Check", "build_checks", "check_quality", "run_checks"]
+__all__ = ["Check", "build_checks", "check_quality", "record_outcomes", "run_checks"]
 
 
 @dataclass
@@ -93,20 +93,26 @@ def _original(cell: tuple[pd.DataFrame, int] | None, row: int) -> str:
         return ""
 
 
-def _tidy(findings: pd.DataFrame, checks: list[Check]) -> pd.DataFrame:
+def _tidy(
+    findings: pd.DataFrame, checks: list[Check], value_rules: set[str] = VALUE_LEVEL_RULES
+) -> pd.DataFrame:
     """One problem, one finding: drop echoes of a finding that already says it.
 
     A value that is an error (e.g. a negative cost) is not also reported by a sense-range
-    warning on the same cell; a row that is an exact copy of another is not also reported as
-    a repeated child and date.
+    warning on the same cell (a crosswalk note still explains where a value came from); a row
+    that is an exact copy of another is not also reported as a repeated child and date.
     """
     if findings.empty:
         return findings
     key = ["source_file", "source_row", "field"]
-    value_errors = findings[(findings["severity"] == "error") & findings["rule"].isin(VALUE_LEVEL_RULES)]
+    value_errors = findings[(findings["severity"] == "error") & findings["rule"].isin(value_rules)]
     error_cells = set(map(tuple, value_errors[key].astype(str).to_numpy()))
     cell = findings[key].astype(str).apply(tuple, axis=1)
-    echo = (findings["severity"] == "warning") & cell.isin(error_cells)
+    echo = (
+        (findings["severity"] == "warning")
+        & cell.isin(error_cells)
+        & ~findings["rule"].str.startswith("crosswalk")
+    )
     row_dupes = {
         c.rule for c in checks if c.expectation == "ExpectRowsNotToRepeatEarlierRows" and c.field == "(row)"
     }
@@ -122,8 +128,6 @@ def _tidy(findings: pd.DataFrame, checks: list[Check]) -> pd.DataFrame:
 
 def check_quality(result, today: dt.date | None = None) -> None:
     """Run the standard's suite on a :class:`kit.check.CheckResult` and add its findings (in place)."""
-    from kit.convert import VALUE_RULES
-
     std = result.standard
     present = {m.field for f in result.files for m in f.matches if m.applied and m.how != "duplicate"}
     by_design = {x for f in result.files if f.detection.layout for x in f.detection.layout.missing_by_design}
@@ -132,19 +136,32 @@ def check_quality(result, today: dt.date | None = None) -> None:
         for c in checks:
             if "today" in c.kwargs:
                 c.kwargs["today"] = today.isoformat()
-    table = result.text[[f.name for f in std.fields]]
-    outcomes = run_checks(table.reset_index(drop=True), checks)
+    table = result.text[[f.name for f in std.fields]].reset_index(drop=True)
+    record_outcomes(result, checks, run_checks(table, checks), table)
 
-    letters = {(f.table.path.name, m.field): m.letter for f in result.files for m in f.matches if m.applied}
-    cells = {
-        (f.table.path.name, m.field): (f.table.data, m.position)
-        for f in result.files
-        for m in f.matches
-        if m.applied
-    }
+
+def record_outcomes(
+    result,
+    checks: list[Check],
+    outcomes: list[CheckOutcome],
+    table: pd.DataFrame,
+    value_rules: set[str] = VALUE_LEVEL_RULES,
+    extra: list[Finding] | None = None,
+) -> None:
+    """Turn a suite's outcomes into findings on ``result`` (in place), with the LA's row and column.
+
+    Values that failed an error-level value check (``value_rules``) are left empty in the
+    standard table; conversion's own value findings give way to the suite's; ``extra`` findings
+    (e.g. a profile's missing columns) join them.
+    """
+    from kit.convert import VALUE_RULES
+
+    matched = [(f.table, m) for f in result.files for m in f.matches if m.applied]
+    letters = {(t.path.name, m.field): m.letter for t, m in matched}
+    cells = {(t.path.name, m.field): (t.data, m.position) for t, m in matched}
     files = result.text["_source_file"].to_numpy()
     rows = result.text["_source_row"].to_numpy()
-    findings: list[Finding] = []
+    findings: list[Finding] = list(extra or [])
     blank: dict[str, list[int]] = {}
     for outcome in outcomes:
         check = outcome.check
@@ -156,6 +173,9 @@ def check_quality(result, today: dt.date | None = None) -> None:
             continue
         for pos in outcome.rows:
             value = _original(cells.get((files[pos], check.field)), int(rows[pos]))
+            shown = value
+            if not shown and check.field in table.columns and pd.notna(table.at[pos, check.field]):
+                shown = str(table.at[pos, check.field])  # a value the kit filled in (no cell of its own)
             findings.append(
                 Finding(
                     la=result.la,
@@ -166,14 +186,15 @@ def check_quality(result, today: dt.date | None = None) -> None:
                     value=value,
                     rule=check.rule,
                     severity=check.severity,
-                    message=check.message.replace("{value}", value).replace("{field}", check.field),
+                    message=check.message.replace("{value}", shown).replace("{field}", check.field),
                 )
             )
-            if check.blanks_value:
+            if check.severity == "error" and check.rule in value_rules:
                 blank.setdefault(check.field, []).append(pos)
-    # The suite has now judged every value: conversion's own value findings give way to it.
     kept = result.findings[~result.findings["rule"].isin(VALUE_RULES)]
-    result.findings = _tidy(to_frame(pd.concat([kept, to_frame(findings)], ignore_index=True)), checks)
+    result.findings = _tidy(
+        to_frame(pd.concat([kept, to_frame(findings)], ignore_index=True)), checks, value_rules
+    )
     for name, positions in blank.items():
         result.data.loc[result.data.index[positions], name] = None
     result.checked = True

@@ -14,14 +14,11 @@ reports that, so one mistake is one finding.
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 import pandas as pd
 from great_expectations.execution_engine import PandasExecutionEngine
 from great_expectations.expectations.expectation import ColumnMapExpectation, MulticolumnMapExpectation
 from great_expectations.expectations.metrics import ColumnMapMetricProvider, column_condition_partial
-from great_expectations.expectations.metrics.map_metric_provider import MulticolumnMapMetricProvider
 from great_expectations.expectations.metrics.map_metric_provider.multicolumn_condition_partial import (
     multicolumn_condition_partial,
 )
@@ -34,21 +31,11 @@ from kit.person.identifiers import (
     ulns_valid,
     upns_valid,
 )
-
-IgnoreRowIf = Literal["all_values_are_missing", "any_value_is_missing", "never"]
+from kit.quality.expectations import IgnoreRowIf, _filled, _iso_dates, _PlainMetric  # shared helpers
 
 
 def _shaped(column: pd.Series, pattern) -> np.ndarray:
     return column.astype("string").str.fullmatch(pattern.pattern[1:-1]).fillna(False).to_numpy(bool)
-
-
-def _iso_dates(series: pd.Series) -> pd.Series:
-    text = series.astype("string")
-    return pd.to_datetime(text.where(text.str.fullmatch(r"\d{4}-\d{2}-\d{2}", na=False)), errors="coerce")
-
-
-def _filled(series: pd.Series) -> pd.Series:
-    return series.notna() & (series.astype("string").str.strip() != "")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -166,17 +153,6 @@ class ExpectColumnValuesToGiveAgeBetween(ColumnMapExpectation):
     today: str
     map_metric = "kit.person.column_values.age_between"
     success_keys = ("min_years", "max_years", "today", "mostly")
-
-
-class _PlainMetric(MulticolumnMapMetricProvider):
-    condition_domain_keys = (
-        "batch_id",
-        "table",
-        "column_list",
-        "row_condition",
-        "condition_parser",
-        "ignore_row_if",
-    )
 
 
 class DeathDateOnlyIfDeceased(_PlainMetric):

@@ -23,7 +23,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kit import standards  # noqa: E402
-from kit.quality.suite import Check, build_checks  # noqa: E402
+from kit.checks.suite import Check, build_checks  # noqa: E402
 
 TODAY = "2026-11-24"
 
@@ -196,7 +196,7 @@ def main() -> int:
     t = time.perf_counter()
     import great_expectations  # noqa: F401
 
-    from kit.quality import run_checks
+    from kit.checks import run_checks
 
     print(f"great_expectations import: {time.perf_counter() - t:.1f} s (not counted)")
     t = time.perf_counter()

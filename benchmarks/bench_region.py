@@ -73,8 +73,8 @@ def _read_everything(region_yml: str, queue) -> None:
 def _run_kit(region_yml: str, quality: bool, queue) -> None:
     import os
 
+    from kit.app.quarterly_run import feedback_writer
     from kit.region import build_regional_dataset, load_region_config
-    from kit.region.run import feedback_writer
 
     t0 = time.perf_counter()
     config = load_region_config(region_yml)

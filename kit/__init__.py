@@ -7,6 +7,6 @@ Standard and Person Standard, checks them, and builds a region's sufficiency pic
 
 __version__ = "0.1.0"
 
-from kit.errors import KitError  # noqa: E402
+from kit.core.errors import KitError  # noqa: E402
 
 __all__ = ["KitError", "__version__"]

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from kit.convert import convert_column, empty_column
+from kit.convert.values import convert_column, empty_column
+from kit.core.errors import KitError
+from kit.core.findings import Finding, to_frame
 from kit.detect import Detection, detect
-from kit.errors import KitError
-from kit.findings import Finding, to_frame
-from kit.ingest import SourceTable, read_file
-from kit.mapping import ColumnMatch, Mapping, load_mapping, missing_fields, suggest_mapping
+from kit.mapping.suggest import ColumnMatch, Mapping, load_mapping, missing_fields, suggest_mapping
+from kit.read.files import SourceTable, read_file
 from kit.standards import Standard, normalise_header
 
 PROVENANCE = ["_la", "_source_file", "_source_row"]
@@ -52,7 +52,7 @@ class CheckResult:
     text: pd.DataFrame  # what the quality checks read: canonical text, or the original where a value failed
     mapping: Mapping | None = None
     checked: bool = False  # True once the quality suite has run
-    checks: list = field(default_factory=list)  # the quality checks that ran (kit.quality.Check)
+    checks: list = field(default_factory=list)  # the quality checks that ran (kit.checks.Check)
     profile: str | None = None  # person standard: subject_of_care or connected (chosen by the user)
     notes: list[str] = field(default_factory=list)
 
@@ -409,7 +409,7 @@ def run_quality_checks(result: CheckResult, today=None) -> None:
 
         check_person_quality(result, today=today)
     else:
-        from kit.quality import check_quality
+        from kit.checks import check_quality
 
         check_quality(result, today=today)
 
@@ -483,8 +483,8 @@ def write_outputs(result: CheckResult, out: str | Path) -> dict[str, Path]:
         result.extra.to_csv(paths["extra"], index=False, encoding="utf-8")
     paths["summary"].write_text(json.dumps(result.summary(), indent=2, default=str) + "\n", encoding="utf-8")
     if result.checked:
-        from kit.feedback import write_feedback
-        from kit.quality.report import write_quality_report
+        from kit.outputs.feedback import write_feedback
+        from kit.outputs.quality_report import write_quality_report
 
         paths["feedback"] = write_feedback(result, out / "feedback.xlsx")
         title = f"Data quality: {result.la or result.files[0].table.path.name}"

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kit import standards
-from kit.errors import KitError
-from kit.ingest import SourceTable, layout_match
+from kit.core.errors import KitError
+from kit.read.files import SourceTable, layout_match
 from kit.standards import Layout, Standard, normalise_header
 
 

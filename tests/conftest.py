@@ -11,7 +11,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from kit.paths import OFFICIAL, OFFICIAL_TEMPLATES  # noqa: E402
+from kit.core.paths import OFFICIAL, OFFICIAL_TEMPLATES  # noqa: E402
 
 APRIL_XLSX = OFFICIAL_TEMPLATES / "National-Placement-Standard-Excel-20260427.xlsx"
 JUNE_XLSX = OFFICIAL_TEMPLATES / "National-Placement-Standard-Excel-20260624.xlsx"

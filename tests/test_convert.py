@@ -9,7 +9,14 @@ import pandas as pd
 import pytest
 
 from kit import standards
-from kit.convert import VALUE_RULES, canonical_text, convert_column, parse_date, split_multi, user_codes
+from kit.convert.values import (
+    VALUE_RULES,
+    canonical_text,
+    convert_column,
+    parse_date,
+    split_multi,
+    user_codes,
+)
 
 V1 = standards.load("placements", "1")
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from test_measures import sample_placements
 
-from kit.present.dashboard import NOT_KNOWN, SufficiencyDashboard, filter_placements
+from kit.publish.dashboard import NOT_KNOWN, SufficiencyDashboard, filter_placements
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from conftest import REPO
 
 from kit import standards
-from kit.reference_guides import expected_guides
+from kit.app.guides import expected_guides
 
 
 def test_committed_reference_guides_match_a_fresh_generation():
@@ -18,7 +18,7 @@ def test_committed_reference_guides_match_a_fresh_generation():
 
 
 def test_what_we_check_page_matches_a_fresh_generation():
-    from kit.quality.describe import render_what_we_check
+    from kit.checks.describe import render_what_we_check
 
     committed = (REPO / "guides" / "what-we-check.md").read_text(encoding="utf-8")
     assert committed == render_what_we_check(), "guides/what-we-check.md is out of date: run 'make guides'"

@@ -14,9 +14,9 @@ from conftest import JUNE_XLSX, REPO
 
 from kit import standards
 from kit.check import check_files
+from kit.core.errors import KitError
 from kit.detect import detect
-from kit.errors import KitError
-from kit.ingest import excel_text, read_file, sniff_delimiter, sniff_encoding
+from kit.read.files import excel_text, read_file, sniff_delimiter, sniff_encoding
 from kit.standards import normalise_header
 
 sys.path.insert(0, str(REPO / "tests" / "data" / "malformed"))

@@ -22,7 +22,7 @@ from conftest import REPO, SHACL_EXAMPLES
 
 from kit import standards
 from kit.check import check_files, write_outputs
-from kit.jsonld import CONTEXT_FILES, bundled_context, export_jsonld, flatten_record, read_records
+from kit.outputs.jsonld import CONTEXT_FILES, bundled_context, export_jsonld, flatten_record, read_records
 
 SAMPLE = Path(os.environ.get("KIT_SAMPLE_DATA", REPO / "sample_data"))
 SHAPE = SHACL_EXAMPLES.parent / "shacl-shape.ttl"

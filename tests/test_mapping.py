@@ -10,9 +10,8 @@ from conftest import REPO
 
 from kit import standards
 from kit.check import check_files
-from kit.errors import KitError
-from kit.ingest import read_file
-from kit.mapping import (
+from kit.core.errors import KitError
+from kit.mapping.suggest import (
     Mapping,
     describe_matches,
     load_mapping,
@@ -22,6 +21,7 @@ from kit.mapping import (
     suggest_mapping,
     unknown_values,
 )
+from kit.read.files import read_file
 
 sys.path.insert(0, str(REPO / "tests" / "data" / "malformed"))
 from make_corpus import COLUMNS, csv_text, placement  # noqa: E402

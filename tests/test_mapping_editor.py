@@ -9,9 +9,9 @@ from conftest import REPO
 
 from kit import standards
 from kit.check import check_files
-from kit.ingest import read_file
-from kit.mapping import load_mapping
-from kit.mapping_editor import KEEP, LEAVE, mapping_editor
+from kit.mapping.editor import KEEP, LEAVE, mapping_editor
+from kit.mapping.suggest import load_mapping
+from kit.read.files import read_file
 
 sys.path.insert(0, str(REPO / "tests" / "data" / "malformed"))
 from make_corpus import COLUMNS, csv_text, placement  # noqa: E402

@@ -23,7 +23,7 @@ import yaml
 from conftest import REPO
 
 from kit import standards
-from kit.findings import COLUMNS
+from kit.core.findings import COLUMNS
 from kit.person.suite import profile_required
 
 SAMPLE = Path(os.environ.get("KIT_SAMPLE_DATA", REPO / "sample_data"))
@@ -251,7 +251,7 @@ def test_the_profile_decides_what_is_required(small):
 
 
 def test_importing_the_person_modules_does_not_import_great_expectations():
-    code = "import sys, kit, kit.person, kit.jsonld; print('great_expectations' in sys.modules)"
+    code = "import sys, kit, kit.person, kit.outputs.jsonld; print('great_expectations' in sys.modules)"
     run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "False"
 

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from conftest import REPO
 
-from kit.errors import KitError
+from kit.core.errors import KitError
 from kit.person.duplicates import (
     DEFAULT_WEIGHTS,
     OUTPUT_COLUMNS,

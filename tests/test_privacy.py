@@ -13,7 +13,7 @@ import pytest
 from conftest import REPO
 
 from kit import standards
-from kit.errors import KitError
+from kit.core.errors import KitError
 from kit.region import privacy as P
 
 KEY = bytes(range(32))

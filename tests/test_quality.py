@@ -14,8 +14,8 @@ from conftest import REPO, SHACL_EXAMPLES
 
 from kit import standards
 from kit.check import check_files, check_frame, write_outputs
-from kit.jsonld import flatten_record, read_records
-from kit.quality import build_checks
+from kit.checks import build_checks
+from kit.outputs.jsonld import flatten_record, read_records
 
 TODAY = dt.date(2026, 11, 24)
 V1 = standards.load("placements", "1")

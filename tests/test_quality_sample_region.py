@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from conftest import REPO
 
+from kit.app.samples import sample_placements_files
 from kit.check import check_files
-from kit.samples import sample_placements_files
 
 SAMPLE = REPO / "sample_data"
 # Found by the regional joins (kit.region), not by a single LA's file check.

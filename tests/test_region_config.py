@@ -10,7 +10,7 @@ import textwrap
 import pytest
 from conftest import REPO
 
-from kit.errors import KitError
+from kit.core.errors import KitError
 from kit.region.config import load_region_config
 
 

@@ -16,10 +16,10 @@ from test_measures import sample_dataset, sample_tables
 
 from kit.analysis import REGISTRY
 from kit.analysis.measures import Column, Grid, Rate, Shape
-from kit.errors import KitError
-from kit.present import publish_region
-from kit.present.report import column_label, write_report
-from kit.present.suppression import HIDDEN, small_counts_shown, suppress_table, suppress_tables
+from kit.core.errors import KitError
+from kit.publish import publish_region
+from kit.publish.report import column_label, write_report
+from kit.publish.suppression import HIDDEN, small_counts_shown, suppress_table, suppress_tables
 
 ARTIFACTS = REPO / ".state" / "artifacts"
 THRESHOLD = 5

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kit.errors import KitError
+from kit.core.errors import KitError
 from kit.region.ssda903 import (
     annotate_episodes,
     collection_year,

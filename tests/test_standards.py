@@ -7,7 +7,7 @@ import pytest
 from conftest import APRIL_XLSX, JUNE_XLSX, SHACL_EXAMPLES
 
 from kit import standards
-from kit.jsonld import flatten_record, read_records
+from kit.outputs.jsonld import flatten_record, read_records
 from kit.standards import StandardFileError
 
 # The June 2026 national spreadsheet, column by column (placements-standard.md §2.5.1).

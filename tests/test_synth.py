@@ -21,8 +21,8 @@ import yaml
 
 from kit import standards
 from kit.check import check_files
-from kit.convert import parse_date
-from kit.ingest import read_file
+from kit.convert.values import parse_date
+from kit.read.files import read_file
 from kit.synth import parameters as P
 from kit.synth import write_sample_region
 from kit.synth.calibration import join_placements, measure_region, setting_of
@@ -366,7 +366,7 @@ def test_the_kit_reads_clean_cells_and_variant_spellings_without_a_finding(regio
 
 def test_the_quality_checks_find_every_planted_defect_and_nothing_else(region, key):
     """Precision and recall of the kit's full checks against the answer key (regional-only kinds aside)."""
-    pytest.importorskip("kit.quality")
+    pytest.importorskip("kit.checks")
     findings = []
     for la in region["yml"]["las"]:
         result = check_files([region["path"] / p for p in la["placements"]], run_checks=True, la=la["code"])
@@ -667,7 +667,7 @@ def test_region_yml_has_the_agreed_shape(region):
 
 
 def test_the_template_skeleton_matches_the_official_workbooks():
-    from kit.paths import OFFICIAL_TEMPLATES
+    from kit.core.paths import OFFICIAL_TEMPLATES
     from kit.synth import templates
 
     if not OFFICIAL_TEMPLATES.exists():

@@ -6,7 +6,7 @@ what to be careful of (the guide ``guides/reading-the-dashboard.md`` and the dat
 "Definitions and caveats" sheet are written from it).
 
 The tables are *unsuppressed*: they are for the analyst's screen. Anything published goes through
-``kit.region.privacy.suppress`` first (``kit.present.report`` does that).
+``kit.region.privacy.suppress`` first (``kit.publish.report`` does that).
 """
 
 from __future__ import annotations

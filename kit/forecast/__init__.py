@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kit.errors import KitError
+from kit.core.errors import KitError
 from kit.forecast.backtest import Backtest, run_backtest
 from kit.forecast.categories import AGE_BANDS, TYPE_LABELS, TYPES, type_from_903
 from kit.forecast.costing import (
@@ -214,6 +214,6 @@ def forecast_region(
 
 def default_scenarios_folder() -> Path:
     """The repository's ``scenarios/`` folder of example scenario files."""
-    from kit.paths import REPO
+    from kit.core.paths import REPO
 
     return REPO / "scenarios"

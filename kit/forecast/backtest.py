@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kit.errors import KitError
+from kit.core.errors import KitError
 from kit.forecast.baseline import METHODS, baseline_forecast
 from kit.forecast.categories import TYPES
 from kit.forecast.history import CareHistory, quarterly_counts

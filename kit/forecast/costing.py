@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kit.errors import KitError
+from kit.core.errors import KitError
 from kit.forecast.categories import TYPES, type_from_placements
 from kit.forecast.stock_flow import QUANTILES, Projection
 

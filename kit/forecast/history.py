@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from kit.errors import KitError
+from kit.core.errors import KitError
 from kit.forecast.categories import (
     AGE_BANDS,
     DAYS_PER_YEAR,

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from kit.errors import KitError
+from kit.core.errors import KitError
 from kit.forecast.categories import HOME_TYPES, TYPES
 from kit.forecast.stock_flow import EXIT, Adjustments, Capacity, Rates
 

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from kit.errors import KitError
+from kit.core.errors import KitError
 from kit.forecast.categories import AGE_BAND_EDGES, AGE_BANDS, CARE_ENDS_AT, DAYS_PER_YEAR, TYPES, age_band
 from kit.forecast.history import CareHistory, month_end_on_or_before, month_ends, prepare_episodes, snapshots
 

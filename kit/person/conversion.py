@@ -1,6 +1,6 @@
 """Person conversion: normalise identifiers and postcodes, and apply the statutory-code crosswalks.
 
-The shared conversion (``kit.convert``) reads the person-only types (``nhs_number``, ``upn``,
+The shared conversion (``kit.convert.values``) reads the person-only types (``nhs_number``, ``upn``,
 ``uln``, ``postcode``, ``accuracy_indicator``) as plain strings and knows nothing of DfE codes.
 :func:`convert_person` runs after it, on the same :class:`kit.check.CheckResult`, and re-reads
 those columns from the LA's own cells:
@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from kit.convert import NA_TEXT, VALUE_RULES, user_codes
-from kit.findings import Finding, to_frame
+from kit.convert.values import NA_TEXT, VALUE_RULES, user_codes
+from kit.core.findings import Finding, to_frame
 from kit.person.crosswalk import Crosswalk, Entry, crosswalks_for
 from kit.person.identifiers import (
     ACCURACY_PATTERN,

@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kit.errors import KitError
+from kit.core.errors import KitError
 from kit.person.identifiers import nhs_numbers_valid, normalise_postcode, ulns_valid, upns_valid
 from kit.person.names import name_variants_match, normalise_name, soundex, variant_groups
 from kit.person.scoring import DEFAULT_WEIGHTS, IDENTIFIERS, score_pairs, scoring_table

@@ -1,6 +1,6 @@
 """Great Expectations expectations for the Person Standard's own checks.
 
-Class-based expectations on the pandas engine, like ``kit.quality.expectations``: the check-digit
+Class-based expectations on the pandas engine, like ``kit.checks.expectations``: the check-digit
 algorithms of the NHS number, UPN and ULN, temporary UPNs and UPN LA codes, an age plausible for
 the profile, a deceased flag consistent with a date of death, and a date consistent with its
 accuracy indicator. Importing this module imports Great Expectations (about five seconds), so
@@ -23,6 +23,7 @@ from great_expectations.expectations.metrics.map_metric_provider.multicolumn_con
     multicolumn_condition_partial,
 )
 
+from kit.checks.expectations import IgnoreRowIf, _filled, _iso_dates, _PlainMetric  # shared helpers
 from kit.person.identifiers import (
     NHS_PATTERN,
     ULN_PATTERN,
@@ -31,7 +32,6 @@ from kit.person.identifiers import (
     ulns_valid,
     upns_valid,
 )
-from kit.quality.expectations import IgnoreRowIf, _filled, _iso_dates, _PlainMetric  # shared helpers
 
 
 def _shaped(column: pd.Series, pattern) -> np.ndarray:

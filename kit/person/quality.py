@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kit.errors import KitError
-from kit.findings import Finding
+from kit.checks import record_outcomes, run_checks
+from kit.checks.suite import VALUE_LEVEL_RULES
+from kit.core.errors import KitError
+from kit.core.findings import Finding
 from kit.person.conversion import convert_person
 from kit.person.suite import (
     PERSON_VALUE_RULES,
@@ -27,8 +29,6 @@ from kit.person.suite import (
     profile_required,
     profile_title,
 )
-from kit.quality import record_outcomes, run_checks
-from kit.quality.suite import VALUE_LEVEL_RULES
 
 
 def _missing_columns(result, present: set[str]) -> list[Finding]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kit.errors import KitError
+from kit.core.errors import KitError
 from kit.person.conversion import convert_person
 
 IDENTIFIER_FIELDS = ("personId", "nhsNumber", "upn", "uln")

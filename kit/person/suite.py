@@ -1,10 +1,10 @@
 """The Person Standard's checks for one profile, derived from its standard file (no Great Expectations here).
 
 In: the person standard, the profile the user chose (``subject_of_care`` or ``connected``), the
-fields the file carries, and the day of the check. Out: a list of :class:`kit.quality.Check`,
+fields the file carries, and the day of the check. Out: a list of :class:`kit.checks.Check`,
 the same objects the placements suite uses, run through one Great Expectations checkpoint.
 
-The checks are the shared ones (``kit.quality.suite.build_checks``: code lists, dates, booleans,
+The checks are the shared ones (``kit.checks.suite.build_checks``: code lists, dates, booleans,
 patterns, required-together, unique keys, dates not in the future...) plus the person-only ones:
 
 * identifier formats and check digits (NHS number, UPN, ULN), temporary UPNs;
@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from kit.checks.suite import Check, build_checks
 from kit.person.identifiers import ACCURACY_PATTERN, NHS_PATTERN, POSTCODE_PATTERN, ULN_PATTERN, UPN_PATTERN
-from kit.quality.suite import Check, build_checks
 from kit.standards import Rule, Standard
 
 PROFILES = ("subject_of_care", "connected")
@@ -108,7 +108,7 @@ def _required_checks(std: Standard, profile: str) -> list[Check]:
 
 
 def _person_rule_checks(rule: Rule, std: Standard, profile: str, today: dt.date) -> list[Check]:
-    """The checks of the person rule kinds (the shared kinds are built by kit.quality.suite)."""
+    """The checks of the person rule kinds (the shared kinds are built by kit.checks.suite)."""
     p = rule.params
     if p.get("profiles") and profile not in p["profiles"]:
         return []

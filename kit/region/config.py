@@ -2,7 +2,7 @@
 
 In: the path of a YAML file. Out: a :class:`RegionConfig` with every path resolved (relative paths
 are relative to the YAML file's folder, ``~`` is the user's home, ``*`` patterns are expanded) and
-checked to exist. Anything wrong is one :class:`~kit.errors.KitError` sentence naming the file and
+checked to exist. Anything wrong is one :class:`~kit.core.errors.KitError` sentence naming the file and
 the key at fault, so a regional lead can fix the YAML without reading Python.
 
 The layout (``guides/regional-dataset.md`` shows an annotated copy)::
@@ -50,8 +50,8 @@ from typing import Any
 
 import yaml
 
-from kit.errors import KitError
-from kit.paths import OUTPUTS
+from kit.core.errors import KitError
+from kit.core.paths import OUTPUTS
 
 DEFAULT_KEY_ENV = "KIT_PSEUDONYM_KEY"
 DEFAULT_SUPPRESS_BELOW = 5

@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kit.findings import Finding
+from kit.core.findings import Finding
 from kit.region.ofsted import is_unregistered_marker, look_up_urns, normalise_urns
 from kit.region.postcodes import distance_band, district_distance_miles, normalise_outward
 

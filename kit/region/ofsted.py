@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kit.errors import KitError
+from kit.core.errors import KitError
 from kit.standards import normalise_header
 
 # The register's headers, compared letters-and-digits only (``Provision type`` = ``provision_type``).

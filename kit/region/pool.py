@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from kit.check import CheckResult, check_files
-from kit.findings import to_frame
+from kit.core.findings import to_frame
 from kit.region import join as J
 from kit.region.config import LAConfig, RegionConfig
 from kit.region.ofsted import read_register
@@ -338,7 +338,7 @@ def build_regional_dataset(
 
     t_all = time.perf_counter()
     if not key:
-        from kit.errors import KitError
+        from kit.core.errors import KitError
 
         raise KitError("No pseudonymisation key was given; the kit never pools plain child IDs.")
     timings: dict[str, float] = {}

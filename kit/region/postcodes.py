@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kit.errors import KitError
+from kit.core.errors import KitError
 from kit.standards import normalise_header
 
 METRES_PER_MILE = 1609.344

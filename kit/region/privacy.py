@@ -35,8 +35,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kit.errors import KitError
-from kit.paths import REPO
+from kit.core.errors import KitError
+from kit.core.paths import REPO
 
 KEY_BYTES = 32  # 256 bits: the HMAC-SHA256 block is 64 bytes, its output 32; 32 random bytes is the norm
 MIN_KEY_BYTES = 16  # a key shorter than 128 bits is refused

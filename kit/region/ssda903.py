@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kit.errors import KitError
-from kit.findings import Finding, column_letter, to_frame
+from kit.core.errors import KitError
+from kit.core.findings import Finding, column_letter, to_frame
 from kit.region.privacy import normalise_identifier
 
 EPISODE_COLUMNS = [

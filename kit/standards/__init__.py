@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from kit.errors import KitError
+from kit.core.errors import KitError
 
 HERE = Path(__file__).parent
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from kit.findings import column_letter
+from kit.core.findings import column_letter
 from kit.synth import parameters as P
 from kit.synth.calibration import calibration_table
 from kit.synth.care import simulate_spells

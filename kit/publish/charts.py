@@ -1,6 +1,6 @@
 """Charts of the sufficiency tables, following the Analysis Function's chart guidance.
 
-In: *suppressed* tables from :mod:`kit.present.suppression` (hidden values are missing and are
+In: *suppressed* tables from :mod:`kit.publish.suppression` (hidden values are missing and are
 drawn as a gap labelled ``[c]``, never as zero) and a ``source`` line. Out: one matplotlib
 ``Figure`` per chart, whose title states the finding (computed from the data), axes say what
 they measure and in what unit, bars and lines are labelled directly, colours come from the

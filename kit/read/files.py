@@ -36,8 +36,8 @@ import numpy as np
 import pandas as pd
 
 from kit import standards
-from kit.errors import KitError
-from kit.findings import Finding, column_letter
+from kit.core.errors import KitError
+from kit.core.findings import Finding, column_letter
 from kit.standards import Layout, normalise_header
 
 HEADER_SCAN_ROWS = 30  # the header row is looked for in the first rows of a sheet

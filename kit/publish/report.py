@@ -10,7 +10,7 @@ the suppression threshold. Out, in the folder:
   caveats" sheet from the measure registry, and one sheet per table;
 * ``charts/<name>.png`` -- each chart on its own, for slides.
 
-Every table is passed through :func:`kit.present.suppression.suppress_tables` (which calls
+Every table is passed through :func:`kit.publish.suppression.suppress_tables` (which calls
 :func:`kit.region.privacy.suppress`) here, whatever the caller did before, so nothing reaches a
 file unsuppressed. Hidden values read ``[c]``.
 """
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kit.present.suppression import HIDDEN, as_text, small_counts_shown, suppress_tables
+from kit.publish.suppression import HIDDEN, as_text, small_counts_shown, suppress_tables
 
 CSS = """
 body { font-family: Arial, Helvetica, sans-serif; color: #0b0c0c; margin: 0; background: #ffffff; }
@@ -65,7 +65,7 @@ def column_label(name: str) -> str:
 def _png(chart) -> bytes:
     if isinstance(chart, (bytes, bytearray)):
         return bytes(chart)
-    from kit.present.charts import png_bytes
+    from kit.publish.charts import png_bytes
 
     return png_bytes(chart)
 

@@ -1,6 +1,6 @@
 """The synthetic sample region, for notebooks, workshops and tests.
 
->>> from kit.samples import sample_placements_files
+>>> from kit.app.samples import sample_placements_files
 >>> files = sample_placements_files()      # {LA code: [quarterly files]}
 """
 
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from kit.errors import KitError
-from kit.paths import SAMPLE_DATA
+from kit.core.errors import KitError
+from kit.core.paths import SAMPLE_DATA
 
 REGION_FILE = SAMPLE_DATA / "region.yml"
 
@@ -38,7 +38,7 @@ def sample_files_on_layout(layout_id: str) -> tuple[str, list[Path]]:
     """(LA code, its quarterly files) of the first sample LA whose returns are on ``layout_id``
     (e.g. ``xlsx-2026-04``, the April 2026 national spreadsheet)."""
     from kit.detect import detect
-    from kit.ingest import read_file
+    from kit.read.files import read_file
 
     for code, paths in sample_placements_files().items():
         detection = detect(read_file(paths[-1]))

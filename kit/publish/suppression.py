@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from kit.analysis.measures import Column, Grid, Parts, Shape
-from kit.errors import KitError
+from kit.core.errors import KitError
 
 HIDDEN = "[c]"  # the GSS marker for a value withheld to protect confidentiality
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SAMPLE_DATA = REPO / "sample_data"
 GUIDES = REPO / "guides"
 OUTPUTS = REPO / "outputs"

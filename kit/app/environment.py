@@ -10,7 +10,7 @@ from importlib import metadata
 
 import pandas as pd
 
-from kit.paths import REPO
+from kit.core.paths import REPO
 
 PINNED = (
     "pandas",
@@ -68,7 +68,7 @@ def check_environment() -> pd.DataFrame:
 
             loaded = [standards.load(s, v) for s, v in standards.available()]
             rows.append(("standard files load, offline", f"{len(loaded)} versions", len(loaded) >= 4))
-            for module in ("kit.ingest", "kit.mapping", "kit.check"):
+            for module in ("kit.read.files", "kit.mapping.suggest", "kit.check"):
                 importlib.import_module(module)
             rows.append(("kit modules import, offline", "yes", True))
         except Exception as exc:  # report, don't crash the start-here notebook

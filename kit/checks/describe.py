@@ -7,7 +7,7 @@ something the suite does not do. ``python -m kit guides`` writes it to ``guides/
 from __future__ import annotations
 
 from kit import standards
-from kit.quality.suite import build_checks
+from kit.checks.suite import build_checks
 
 
 def render_what_we_check() -> str:

@@ -203,7 +203,7 @@ def copy_with_fixes(
     import csv
     import re
 
-    from kit.ingest import read_file
+    from kit.read.files import read_file
 
     path, out = Path(path), Path(out)
     refs = {}

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kit.findings import Finding, to_frame
-from kit.quality.suite import VALUE_LEVEL_RULES, Check, build_checks
+from kit.checks.suite import VALUE_LEVEL_RULES, Check, build_checks
+from kit.core.findings import Finding, to_frame
 
 __all__ = ["Check", "build_checks", "check_quality", "record_outcomes", "run_checks"]
 
@@ -34,8 +34,8 @@ def _expectation(check: Check):
     """The expectation object of a check: the kit's own (placements, person) or Great Expectations' core."""
     import great_expectations.expectations as gxe
 
+    from kit.checks import expectations as kit_gxe
     from kit.person import expectations as person_gxe
-    from kit.quality import expectations as kit_gxe
 
     cls = (
         getattr(kit_gxe, check.expectation, None)
@@ -154,7 +154,7 @@ def record_outcomes(
     standard table; conversion's own value findings give way to the suite's; ``extra`` findings
     (e.g. a profile's missing columns) join them.
     """
-    from kit.convert import VALUE_RULES
+    from kit.convert.values import VALUE_RULES
 
     matched = [(f.table, m) for f in result.files for m in f.matches if m.applied]
     letters = {(t.path.name, m.field): m.letter for t, m in matched}

@@ -24,8 +24,8 @@ import pandas as pd
 
 from kit.analysis import sufficiency_tables
 from kit.analysis.measures import AGE_BANDS, TYPES, prepare
-from kit.present import charts as ch
-from kit.present.suppression import suppress_tables
+from kit.publish import charts as ch
+from kit.publish.suppression import suppress_tables
 
 NOT_KNOWN = "Not known"  # age band of a child whose SSDA903 record did not match
 NOT_RECORDED = "Not recorded"  # a placement with no type or no start date

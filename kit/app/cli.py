@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 from kit import __version__
-from kit.errors import KitError
+from kit.core.errors import KitError
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _cmd_standards(args: argparse.Namespace) -> int:
@@ -55,7 +55,7 @@ def _cmd_standards(args: argparse.Namespace) -> int:
 
 
 def _cmd_guides(args: argparse.Namespace) -> int:
-    from kit.reference_guides import write_reference_guides
+    from kit.app.guides import write_reference_guides
 
     written = write_reference_guides(Path(args.out))
     for p in written:
@@ -98,7 +98,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     import warnings
 
-    from kit.region.run import run_region
+    from kit.app.quarterly_run import run_region
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -126,7 +126,7 @@ def _cmd_keygen(args: argparse.Namespace) -> int:
 
 
 def _cmd_jsonld(args: argparse.Namespace) -> int:
-    from kit.jsonld import export_jsonld
+    from kit.outputs.jsonld import export_jsonld
 
     report = export_jsonld(args.standard_csv, args.standard, args.out, version=args.version)
     print(report.describe())
@@ -160,7 +160,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from kit.demo import run_demo
+    from kit.app.demo import run_demo
 
     return run_demo(Path(args.out))
 

@@ -1,6 +1,6 @@
 """A mapping editor in widgets: confirm how one LA's columns and values map, then save.
 
-    >>> from kit.mapping_editor import mapping_editor
+    >>> from kit.mapping.editor import mapping_editor
     >>> editor = mapping_editor(table, std, path="outputs/LA01_mapping.yml")
     >>> editor                      # in a notebook: the editor itself
     >>> editor.column_dropdowns["Placement Kind"].value = "placementType"   # same as choosing it
@@ -9,8 +9,8 @@
 One row per source column: a drop-down of the standard's fields (what the kit suggested is
 preselected) and a label saying how it matched and how sure the kit is. One row per value the
 kit does not know: a drop-down of the field's codes and how many rows hold the value. Every
-choice updates :attr:`MappingEditor.mapping` at once (a :class:`kit.mapping.Mapping`); the Save
-button writes it with :func:`kit.mapping.save_mapping`, and the status label says what happened.
+choice updates :attr:`MappingEditor.mapping` at once (a :class:`kit.mapping.suggest.Mapping`); the Save
+button writes it with :func:`kit.mapping.suggest.save_mapping`, and the status label says what happened.
 
 Nothing here prints: results go into widget values, so the editor behaves the same in a
 browser, under nbval and in plain pytest (``Output`` widgets do not capture there).
@@ -22,9 +22,8 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-from kit.errors import KitError
-from kit.ingest import SourceTable
-from kit.mapping import (
+from kit.core.errors import KitError
+from kit.mapping.suggest import (
     ColumnMatch,
     Mapping,
     mapping_from_matches,
@@ -32,6 +31,7 @@ from kit.mapping import (
     suggest_mapping,
     unknown_values,
 )
+from kit.read.files import SourceTable
 from kit.standards import Standard
 
 KEEP = "(keep as the LA's own column)"

@@ -25,9 +25,9 @@ from typing import Any
 import yaml
 
 from kit import standards
-from kit.errors import KitError
-from kit.findings import column_letter
-from kit.ingest import SourceTable
+from kit.core.errors import KitError
+from kit.core.findings import column_letter
+from kit.read.files import SourceTable
 from kit.standards import Standard, normalise_code, normalise_header
 
 MAPPING_FORMAT = 1
@@ -461,7 +461,7 @@ def unknown_values(
     Values the mapping already maps (to a code, or to ``None`` = leave as an error) are left
     out; the most frequent come first. A multi-valued cell counts each of its answers.
     """
-    from kit.convert import split_multi
+    from kit.convert.values import split_multi
 
     result: dict[str, dict[str, int]] = {}
     for m in matches:

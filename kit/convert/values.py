@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from kit.findings import Finding, column_letter
+from kit.core.findings import Finding, column_letter
 from kit.standards import Field, Standard, normalise_code
 
 NA_TEXT = {"na", "n/a", "n.a.", "n/a."}

@@ -140,7 +140,7 @@ def expected_guides() -> dict[str, str]:
 
 def write_reference_guides(out: Path) -> list[Path]:
     """Write the field reference into ``out`` and the "what we check" page beside it."""
-    from kit.quality.describe import render_what_we_check
+    from kit.checks.describe import render_what_we_check
 
     out.mkdir(parents=True, exist_ok=True)
     written = []

@@ -1,6 +1,6 @@
 """Presenting the sufficiency picture: charts, the dashboard, and the published report.
 
-    from kit.present import publish_region, sufficiency_dashboard
+    from kit.publish import publish_region, sufficiency_dashboard
     paths = publish_region(dataset, "outputs/region/publish")   # report.html, data_pack.xlsx, charts/
     dash = sufficiency_dashboard(dataset.placements)           # in a notebook: display(dash.ui)
 
@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from kit.present.dashboard import SufficiencyDashboard, filter_placements, sufficiency_dashboard
+from kit.publish.dashboard import SufficiencyDashboard, filter_placements, sufficiency_dashboard
 
 
 def is_synthetic(config) -> bool:
     """True for the kit's synthetic sample region (its region file lives in ``sample_data/``)."""
-    from kit.paths import REPO
+    from kit.core.paths import REPO
 
     path = getattr(config, "path", None)
     if path is None:
@@ -82,14 +82,14 @@ def publish_region(dataset, out_dir, synthetic: bool | None = None, forecast=Non
 
     In: a :class:`kit.region.RegionalDataset` and a folder. The tables are computed, suppressed at
     the region's threshold (``config.suppress_below``), charted from the suppressed tables, and
-    written by :func:`kit.present.report.write_report`. With ``forecast`` (a
+    written by :func:`kit.publish.report.write_report`. With ``forecast`` (a
     :func:`kit.forecast.forecast_region` result) the report gains the forecast and scenarios.
     Returns the paths by name (``report``, ``data_pack``, ``charts`` and ``chart_<name>``).
     """
     from kit.analysis import analysis_scope, sufficiency_tables
-    from kit.present import charts as ch
-    from kit.present.report import write_report
-    from kit.present.suppression import suppress_tables
+    from kit.publish import charts as ch
+    from kit.publish.report import write_report
+    from kit.publish.suppression import suppress_tables
 
     cfg = dataset.config
     threshold = int(getattr(cfg, "suppress_below", 5) or 5)

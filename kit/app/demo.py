@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kit import standards
-from kit.paths import OFFICIAL_TEMPLATES, REPO, SAMPLE_DATA
+from kit.core.paths import OFFICIAL_TEMPLATES, REPO, SAMPLE_DATA
 
 
 def run_demo(out: Path) -> int:
@@ -77,7 +77,8 @@ def _demo_key(config) -> bytes | None:
 
 def _regional_journey(out: Path) -> None:
     """The regional dataset on the sample region: pool, pseudonymise, join, report."""
-    from kit.region import load_region_config, run_region
+    from kit.app.quarterly_run import run_region
+    from kit.region import load_region_config
 
     region = SAMPLE_DATA / "region.yml"
     print("\nThe regional dataset for the sample region (python -m kit run sample_data/region.yml):")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kit.errors import KitError
+from kit.core.errors import KitError
 from kit.region.config import RegionConfig, load_region_config
 from kit.region.pool import RegionalDataset, build_regional_dataset
 from kit.region.privacy import load_key
@@ -75,7 +75,7 @@ def write_region_outputs(
 
     ``feedback=False`` when the LAs' feedback folders were written during the build (``on_la``).
     """
-    from kit.quality.report import write_quality_report
+    from kit.outputs.quality_report import write_quality_report
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -136,7 +136,7 @@ def write_region_outputs(
 def _forecast_and_publish(ds: RegionalDataset, out: Path, progress: bool) -> dict[str, Path]:
     """The demand forecast with its scenarios, then the published report and data pack."""
     from kit.forecast import default_scenarios_folder, forecast_region
-    from kit.present import publish_region
+    from kit.publish import publish_region
 
     paths: dict[str, Path] = {}
     forecast = None

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-CONTEXTS = Path(__file__).parent / "standards" / "contexts"
+CONTEXTS = Path(__file__).parent.parent / "standards" / "contexts"
 CONTEXT_FILES = {
     "placements": CONTEXTS / "placements-v1-context.jsonld",
     "person": CONTEXTS / "person-v1.0.0-context.jsonld",
@@ -112,7 +112,7 @@ class ExportReport:
 
 def bundled_context(standard: str) -> dict[str, Any]:
     """The official JSON-LD context the kit bundles for ``standard`` (the ``@context`` object)."""
-    from kit.errors import KitError
+    from kit.core.errors import KitError
 
     path = CONTEXT_FILES.get(standard)
     if path is None:
@@ -123,7 +123,7 @@ def bundled_context(standard: str) -> dict[str, Any]:
 def _read_standard_csv(path: Path):
     import pandas as pd
 
-    from kit.errors import KitError
+    from kit.core.errors import KitError
 
     if not path.exists():
         raise KitError(f"{path} does not exist. Give the standard.csv that 'python -m kit check' wrote.")
@@ -144,7 +144,7 @@ def _read_standard_csv(path: Path):
 def _version_of(frame, standard: str, version: str | None, name: str = "standard.csv"):
     """The standard version whose field names are exactly the file's columns (or the one given)."""
     from kit import standards
-    from kit.errors import KitError
+    from kit.core.errors import KitError
 
     columns = [c for c in frame.columns if not c.startswith("_")]
     if version:
@@ -315,7 +315,7 @@ def export_jsonld(
     :class:`ExportReport`. The file is one JSON object: the bundled official ``@context`` and an
     ``@graph`` holding one record per row.
     """
-    from kit.errors import KitError
+    from kit.core.errors import KitError
 
     if standard not in CONTEXT_FILES:
         raise KitError(f"JSON-LD export knows the placements and person standards, not {standard!r}.")

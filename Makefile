@@ -20,12 +20,13 @@ export JUPYTER_PLATFORM_DIRS := 1
 export GX_ANALYTICS_ENABLED := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup demo test lab lint format guides lock clean chromium
+.PHONY: help setup demo test test-fast lab lint format guides lock clean chromium
 
 help:
 	@echo "make demo   set up and run the kit on the sample region"
 	@echo "make test   set up and run every test"
-	@echo "make lab    open JupyterLab at notebooks/00_start_here.ipynb"
+	@echo "make test-fast  every test but the slow integration ones (sample region, notebooks)"
+	@echo "make lab    open JupyterLab at the kit's folder, with notebooks/00_start_here.ipynb"
 	@echo "make guides regenerate the field reference in guides/reference/"
 	@echo "make format tidy the code with ruff"
 
@@ -44,6 +45,10 @@ $(STAMP): requirements-lock.txt pyproject.toml Makefile
 	@mkdir -p $(VENV)/share/jupyter/lab/settings
 	@printf '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}\n' \
 	  > $(VENV)/share/jupyter/lab/settings/overrides.json
+	@# Git strips notebook outputs on commit (.gitattributes names the filter; this defines it here).
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+	  git config filter.nbstripout.clean '"$(CURDIR)/$(PY)" -m nbstripout --keep-id' && \
+	  git config filter.nbstripout.smudge cat && git config filter.nbstripout.required true; fi
 	@touch $(STAMP)
 
 demo: $(STAMP)
@@ -54,9 +59,16 @@ test: $(STAMP) chromium
 	$(PY) -m ruff format --check kit tests benchmarks
 	@# Temporary files go to a fresh folder outside the project (a key file inside the project is
 	@# refused by design), removed afterwards whatever the result.
+	@# The tests run on every core (pytest-xdist), one test file per worker at a time.
 	@tmp=$$(mktemp -d -t csc-kit-tests-XXXXXX); \
-	  TMPDIR=$$tmp $(PY) -m pytest tests notebooks \
-	    --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg; \
+	  TMPDIR=$$tmp $(PY) -m pytest tests notebooks -n auto --dist loadfile \
+	    --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg $(PYTEST_ARGS); \
+	  status=$$?; rm -rf $$tmp; exit $$status
+
+# The fast loop while editing: every test but the integration ones (whole sample region, notebooks).
+test-fast: $(STAMP)
+	@tmp=$$(mktemp -d -t csc-kit-tests-XXXXXX); \
+	  TMPDIR=$$tmp $(PY) -m pytest tests -n auto --dist loadfile -m "not slow" $(PYTEST_ARGS); \
 	  status=$$?; rm -rf $$tmp; exit $$status
 
 # tests/test_browser.py renders the published report in Debian's headless Chromium. Installed here when
@@ -73,8 +85,10 @@ chromium:
 	      "Install it with: sudo apt-get install -y --no-install-recommends chromium" >&2; \
 	  fi; }
 
+# JupyterLab at the kit's folder (guides/ and outputs/ in its file browser), as root too; notebooks in
+# notebooks/ are saved without outputs (kit/app/lab.py), and git strips any outputs that got in anyway.
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks/00_start_here.ipynb
+	$(PY) -m kit lab
 
 guides: $(STAMP)
 	$(PY) -m kit guides

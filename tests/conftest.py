@@ -1,7 +1,14 @@
-"""Shared fixtures: the official artefacts beside the repository, and tidy state folders."""
+"""Shared fixtures: the vendored official artefacts, the sample region built once per test session.
+
+Slow (integration) tests carry the ``slow`` mark (every notebook is slow too), so that
+``pytest -m "not slow"`` is a fast loop while editing. The expensive sample-region work (every LA's
+file checked, the pooled regional dataset) is done once per test process and shared.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import os
 import sys
 from pathlib import Path
@@ -11,11 +18,15 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from kit.core.paths import OFFICIAL, OFFICIAL_TEMPLATES  # noqa: E402
+from kit.core.paths import OFFICIAL, OFFICIAL_SHACL, OFFICIAL_TEMPLATES  # noqa: E402
 
 APRIL_XLSX = OFFICIAL_TEMPLATES / "National-Placement-Standard-Excel-20260427.xlsx"
 JUNE_XLSX = OFFICIAL_TEMPLATES / "National-Placement-Standard-Excel-20260624.xlsx"
-SHACL_EXAMPLES = OFFICIAL / "shacl" / "examples"
+SHACL_EXAMPLES = OFFICIAL_SHACL / "examples"
+SAMPLE_DATA = Path(os.environ.get("KIT_SAMPLE_DATA", REPO / "sample_data"))
+SAMPLE_REGION = SAMPLE_DATA / "region.yml"
+TODAY = dt.date(2026, 11, 24)  # the day the sample region's checks are run "on"
+TEST_KEY = b"throwaway key for the synthetic sample only"  # never a real region's key
 
 
 def pytest_configure(config):
@@ -32,10 +43,58 @@ def pytest_configure(config):
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
+def pytest_collection_modifyitems(config, items):
+    # A notebook runs the journey on the whole sample region: always an integration test.
+    for item in items:
+        if str(item.fspath).endswith(".ipynb"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
-def official():
-    if not OFFICIAL_TEMPLATES.exists():
-        pytest.fail(
-            f"The shared reference folder is missing: {OFFICIAL_TEMPLATES} (clone ../shared beside the repo)"
-        )
+def official() -> Path:
+    """The national programme's templates, SHACL shape, context and examples, vendored in the kit."""
     return OFFICIAL
+
+
+def _sample_region_file() -> Path:
+    if not SAMPLE_REGION.exists():
+        pytest.fail(f"{SAMPLE_REGION} is missing: run 'python -m kit synth --out sample_data --seed 2026'")
+    return SAMPLE_REGION
+
+
+@functools.cache
+def sample_regional_dataset():
+    """The sample region's RegionalDataset, built once per test process as `python -m kit run` builds
+    it (quality checks on: values that fail an error-level check are emptied before analysis)."""
+    from kit.region import build_regional_dataset, load_region_config
+
+    config = load_region_config(_sample_region_file())
+    return build_regional_dataset(config, key=TEST_KEY, progress=False)
+
+
+@functools.cache
+def sample_la_checks() -> dict:
+    """Every sample LA's placements files checked together, as `kit check` does, once per process."""
+    from kit.app.samples import sample_placements_files
+    from kit.check import check_files
+
+    _sample_region_file()
+    return {la: check_files(paths, la=la, today=TODAY) for la, paths in sample_placements_files().items()}
+
+
+@pytest.fixture(scope="session")
+def sample_region():
+    """The sample region's loaded region.yml."""
+    from kit.region import load_region_config
+
+    return load_region_config(_sample_region_file())
+
+
+@pytest.fixture(scope="session")
+def regional_dataset():
+    return sample_regional_dataset()
+
+
+@pytest.fixture(scope="session")
+def checked_sample_las() -> dict:
+    return sample_la_checks()

@@ -23,6 +23,8 @@ from test_report import ARTIFACTS, published
 
 from kit.analysis import REGISTRY
 
+pytestmark = pytest.mark.slow
+
 FLAGS = [
     "--headless",
     "--no-sandbox",

@@ -166,8 +166,9 @@ def test_known_variant_spellings_become_the_code_without_a_finding():
 def test_unknown_code_is_an_error_that_keeps_the_original_value():
     result = convert("placementType", ["Foster", " Kinship foster ", "Foster"])
     assert values(result) == ["Foster", None, "Foster"]
-    assert rules(result) == [(6, "unknown_code", " Kinship foster ")]
-    assert "'Foster'" in result.findings[0].message and "mapping file" in result.findings[0].message
+    assert rules(result) == [(6, "unknown_code", "Kinship foster")]  # the cell as typed, trimmed
+    assert "'Kinship foster' is not one of the allowed answers" in result.findings[0].message
+    assert "'Foster'" in result.findings[0].message and "Choose one of them" in result.findings[0].message
     assert result.text.tolist() == ["Foster", "Kinship foster", "Foster"]
     assert "unknown_code" in VALUE_RULES
 
@@ -219,7 +220,7 @@ def test_multi_valued_cells_split_on_semicolons_and_commas_are_a_warning():
         (5, "multi_separator", "Taxis to school, Therapeutic support"),
         (6, "unknown_code", "Taxis to school;Karate"),
     ]
-    assert "'Karate'" in result.findings[1].message
+    assert "'Taxis to school;Karate' is not one of" in result.findings[1].message  # the whole cell
     assert split_multi(" ESOL ;; BSL ") == ["ESOL", "BSL"]
 
 

@@ -17,6 +17,8 @@ from test_measures import sample_placements, sample_tables
 from kit.analysis import costs
 from kit.synth import parameters as P
 
+pytestmark = pytest.mark.slow
+
 TOLERANCE = {
     # absolute tolerance on the log scale (0.02 = about 2% of cost)
     "per_risk": 0.02,

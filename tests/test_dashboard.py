@@ -8,6 +8,8 @@ from test_measures import sample_placements
 
 from kit.publish.dashboard import NOT_KNOWN, SufficiencyDashboard, filter_placements
 
+pytestmark = pytest.mark.slow
+
 PNG = b"\x89PNG\r\n\x1a\n"
 
 

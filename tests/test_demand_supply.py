@@ -9,6 +9,8 @@ from test_measures import sample_dataset, sample_placements, sample_tables
 
 from kit.analysis import demand_supply as ds_
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def dataset():

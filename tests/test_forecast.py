@@ -41,6 +41,8 @@ from kit.forecast.costing import simulate_spend, spend_summary
 from kit.forecast.scenarios import adjustments, scenario_from_dict
 from kit.forecast.stock_flow import EXIT, Rates
 
+pytestmark = pytest.mark.slow
+
 NB, NT = len(AGE_BANDS), len(TYPES)
 T = {t: i for i, t in enumerate(TYPES)}
 CODES = {
@@ -579,23 +581,9 @@ def test_write_saves_tables_and_charts_with_small_counts_hidden(result, tmp_path
 
 
 @pytest.fixture(scope="module")
-def sample_dataset(tmp_path_factory):
-    """The sample region's dataset through kit.region (quality checks off: the forecast needs none).
-
-    Uses sample_data/ when it has been generated, else writes the same region (default seed) to a
-    temporary folder first. The key is a throwaway: the sample is synthetic.
-    """
-    from kit.region import build_regional_dataset, load_region_config
-
-    config_path = REPO / "sample_data" / "region.yml"
-    if not config_path.is_file():
-        from kit.synth import write_sample_region
-
-        folder = tmp_path_factory.mktemp("sample_region")
-        write_sample_region(folder)
-        config_path = folder / "region.yml"
-    config = load_region_config(config_path)
-    return build_regional_dataset(config, key=bytes(32), progress=False, quality_checks=False)
+def sample_dataset(regional_dataset):
+    """The sample region's dataset as `kit run` builds it (shared by the whole test session)."""
+    return regional_dataset
 
 
 def test_sample_region_forecast_recovers_the_generator(sample_dataset):

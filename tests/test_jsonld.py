@@ -21,7 +21,8 @@ import yaml
 from conftest import REPO, SHACL_EXAMPLES
 
 from kit import standards
-from kit.check import check_files, write_outputs
+from kit.check import check_files
+from kit.outputs import write_outputs
 from kit.outputs.jsonld import CONTEXT_FILES, bundled_context, export_jsonld, flatten_record, read_records
 
 SAMPLE = Path(os.environ.get("KIT_SAMPLE_DATA", REPO / "sample_data"))
@@ -29,7 +30,10 @@ SHAPE = SHACL_EXAMPLES.parent / "shacl-shape.ttl"
 TODAY = dt.date(2026, 11, 24)
 PL = "https://ns.socialcaredata.io/placements/"
 # rdflib's JSON-LD parser uses its own deprecated ConjunctiveGraph internally: not the kit's concern.
-pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning"),
+]
 
 
 def run_kit(*args):

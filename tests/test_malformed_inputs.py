@@ -18,7 +18,8 @@ import pytest
 from conftest import REPO
 
 from kit import standards
-from kit.check import check_files, write_outputs
+from kit.check import check_files
+from kit.outputs import write_outputs
 
 CORPUS = REPO / "tests" / "data" / "malformed"
 

@@ -8,32 +8,21 @@ takes several seconds, so it is built once per test run.
 from __future__ import annotations
 
 import functools
-import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REPO
+from conftest import REPO, sample_regional_dataset
 
 from kit.analysis import REGISTRY, analysis_scope, sufficiency_tables
 from kit.analysis.measures import MEASURES, RISKS, prepare
+from kit.region.derive import WEEKS_PER_YEAR, cost_sense_range
 from kit.synth import parameters as P
 
-SAMPLE_REGION = Path(os.environ.get("KIT_TEST_REGION", REPO / "sample_data" / "region.yml"))
-TEST_KEY = b"throwaway key for the synthetic sample only"  # never a real region's key
+pytestmark = pytest.mark.slow
 
-
-@functools.cache
-def sample_dataset():
-    """The sample region's RegionalDataset, built as `python -m kit run` builds it (quality checks on:
-    values that fail an error-level check, e.g. a cost out of range, are emptied before analysis)."""
-    from kit.region import build_regional_dataset, load_region_config
-
-    if not SAMPLE_REGION.exists():
-        pytest.fail(f"{SAMPLE_REGION} is missing: run 'python -m kit synth --out sample_data --seed 2026'")
-    config = load_region_config(SAMPLE_REGION)
-    return build_regional_dataset(config, key=TEST_KEY, progress=False)
+# The sample region's RegionalDataset, built once per test process as `python -m kit run` builds it.
+sample_dataset = sample_regional_dataset
 
 
 @functools.cache
@@ -100,7 +89,7 @@ def test_needs_profile_follows_the_risk_fields(tables, placements):
     row = t[(t["need"] == "Risk: Going missing") & (t["placement_type"] == "All types")].iloc[0]
     assert row["numerator"] == (placements["riskMissing"] == "Risk present").sum()
     assert row["denominator"] == len(placements)
-    assert len(t[t["placement_type"] == "All types"]) == len(RISKS) + 3 + 4
+    assert len(t[t["placement_type"] == "All types"]) == len(RISKS) + 4 + 4
     res = t[(t["need"] == "Number of risks: 3+ risks")].set_index("placement_type")["percent"]
     # Children in residential care have more needs than children in foster care (built into the sample).
     assert res["Residential"] > 2 * res["Foster"]
@@ -182,14 +171,17 @@ def test_weekly_cost_by_setting_matches_the_sample_calibration(tables):
     )
 
 
-def test_annualised_spend_is_weekly_times_52_and_adds_up(tables, placements):
+def test_annualised_spend_is_weekly_over_the_kit_year_and_adds_up(tables, placements):
     t = tables["annualised_spend"]
     region = t[(t["la"] == "Region") & (t["placement_type"] == "All types")].iloc[0]
-    cost = placements["cost"].dropna()
+    low, high = cost_sense_range()
+    recorded = placements["cost"].dropna()
+    cost = recorded[recorded.between(low, high)]
     assert region["placements"] == len(cost)
-    assert abs(region["annualised_spend"] - 52 * cost.sum()) < 52
+    assert t.attrs["left_out_of_sense_range"] == len(recorded) - len(cost)
+    assert abs(region["annualised_spend"] - WEEKS_PER_YEAR * cost.sum()) < WEEKS_PER_YEAR
     las = t[(t["la"] != "Region") & (t["placement_type"] == "All types")]
-    assert abs(las["annualised_spend"].sum() - region["annualised_spend"]) < 52 * len(las)
+    assert abs(las["annualised_spend"].sum() - region["annualised_spend"]) < WEEKS_PER_YEAR * len(las)
 
 
 def test_market_concentration_shares(tables):

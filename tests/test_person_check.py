@@ -26,6 +26,8 @@ from kit import standards
 from kit.core.findings import COLUMNS
 from kit.person.suite import profile_required
 
+pytestmark = pytest.mark.slow
+
 SAMPLE = Path(os.environ.get("KIT_SAMPLE_DATA", REPO / "sample_data"))
 TODAY = dt.date(2026, 11, 24)
 PERSON = standards.load("person", "1.0.0")

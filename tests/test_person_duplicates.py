@@ -154,7 +154,7 @@ def test_the_scoring_table_is_the_weights_in_words():
 
 
 def test_duplicates_command_writes_a_csv(region, tmp_path):
-    from kit.check import write_outputs
+    from kit.outputs import write_outputs
 
     paths = []
     for code, result in list(region["results"].items())[:2]:

@@ -1,4 +1,4 @@
-"""Privacy helpers: the key, pseudonyms, LA-internal fields, and small-number suppression."""
+"""Privacy helpers: the key, pseudonyms, LA-internal fields; small-number suppression (kit.publish.suppression)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from conftest import REPO
 
 from kit import standards
 from kit.core.errors import KitError
+from kit.publish import suppression as S
 from kit.region import privacy as P
 
 KEY = bytes(range(32))
@@ -151,7 +152,7 @@ def test_free_text_other_fields_are_withheld_but_kept_as_columns():
 
 def _published(out: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """The grid (with margins) a reader of the published table sees, and the mask of hidden cells."""
-    mask = P.hidden_mask(out).to_numpy()
+    mask = S.hidden_mask(out).to_numpy()
     grid = out.fillna(-1).to_numpy(dtype=np.int64)
     return grid, mask
 
@@ -199,7 +200,7 @@ def _all_fillings(grid: np.ndarray, mask: np.ndarray, limit: int = 200_000) -> l
 
 def _assert_protected(out: pd.DataFrame, threshold: int = 5) -> None:
     grid, mask = _published(out)
-    primary = P.hidden_mask(out, "primary").to_numpy()
+    primary = S.hidden_mask(out, "primary").to_numpy()
     assert mask[primary].all(), "every small count is hidden"
     fillings = _all_fillings(grid, mask)
     assert fillings, "the true table must be one of the fillings"
@@ -210,9 +211,9 @@ def _assert_protected(out: pd.DataFrame, threshold: int = 5) -> None:
 def test_one_small_cell_needs_a_partner_in_its_row_and_column():
     t = pd.DataFrame({"Foster": [12, 3, 20], "Residential": [15, 9, 11], "Supported": [6, 8, 14]},
                      index=["Z01", "Z02", "Z03"])  # fmt: skip
-    out = P.suppress(t)
+    out = S.suppress(t)
     assert list(out.index) == ["Z01", "Z02", "Z03", "Total"] and list(out.columns)[-1] == "Total"
-    hidden = P.hidden_mask(out)
+    hidden = S.hidden_mask(out)
     assert hidden.loc["Z02", "Foster"]
     assert hidden.loc["Z02"].sum() >= 2 and hidden["Foster"].sum() >= 2
     assert out.loc["Total", "Total"] == t.to_numpy().sum()
@@ -221,24 +222,24 @@ def test_one_small_cell_needs_a_partner_in_its_row_and_column():
 
 def test_two_small_cells_in_one_row_and_a_small_total():
     t = pd.DataFrame({"a": [1, 10, 7], "b": [2, 6, 9], "c": [0, 12, 5]}, index=["x", "y", "z"])
-    out = P.suppress(t)
-    hidden = P.hidden_mask(out)
+    out = S.suppress(t)
+    hidden = S.hidden_mask(out)
     assert hidden.loc["x", "a"] and hidden.loc["x", "b"] and hidden.loc["x", "Total"]  # 1, 2 and total 3
     _assert_protected(out)
 
 
 def test_a_single_column_table_hides_a_second_cell():
     counts = pd.Series([14, 3, 9, 22], index=["Under 1", "1-4", "5-9", "10-15"], name="children")
-    out = P.suppress(counts)
-    assert P.hidden_mask(out).iloc[:, 0].sum() >= 2
+    out = S.suppress(counts)
+    assert S.hidden_mask(out).iloc[:, 0].sum() >= 2
     _assert_protected(out)
 
 
 def test_zeros_are_shown_unless_asked_and_large_tables_stay_readable():
     t = pd.DataFrame({"a": [0, 10], "b": [10, 12]}, index=["x", "y"])
-    out = P.suppress(t)
-    assert not P.hidden_mask(out).to_numpy().any()
-    assert P.hidden_mask(P.suppress(t, zeros=True)).loc["x", "a"]
+    out = S.suppress(t)
+    assert not S.hidden_mask(out).to_numpy().any()
+    assert S.hidden_mask(S.suppress(t, zeros=True)).loc["x", "a"]
 
 
 def test_the_audit_catches_a_cell_pairwise_suppression_leaves_exposed():
@@ -253,9 +254,9 @@ def test_the_audit_catches_a_cell_pairwise_suppression_leaves_exposed():
     hidden = np.zeros_like(grid, dtype=bool)
     for c in [(0, 0), (0, 1), (1, 0), (1, 1), (2, 2), (2, 3), (3, 2), (3, 3), (1, 2)]:
         hidden[c] = True
-    assert (1, 2) in P.recoverable_cells(grid, hidden)
-    fixed = P._secondary(grid, hidden)
-    assert P.recoverable_cells(grid, fixed) == []
+    assert (1, 2) in S.recoverable_cells(grid, hidden)
+    fixed = S._secondary(grid, hidden)
+    assert S.recoverable_cells(grid, fixed) == []
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -265,14 +266,14 @@ def test_random_tables_leave_no_hidden_cell_recoverable(seed):
     body = rng.choice(
         [0, 1, 2, 3, 4, 5, 6, 8, 11, 15], size=shape, p=[0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]
     )
-    out = P.suppress(pd.DataFrame(body))
+    out = S.suppress(pd.DataFrame(body))
     grid = np.zeros((shape[0] + 1, shape[1] + 1), dtype=np.int64)
     grid[:-1, :-1] = body
     grid[:-1, -1] = body.sum(axis=1)
     grid[-1, :-1] = body.sum(axis=0)
     grid[-1, -1] = body.sum()
-    mask = P.hidden_mask(out).to_numpy()
-    assert P.recoverable_cells(grid, mask) == []
+    mask = S.hidden_mask(out).to_numpy()
+    assert S.recoverable_cells(grid, mask) == []
     assert mask[(grid > 0) & (grid < 5)].all()
     if mask.sum() <= 5:
         _assert_protected(out)
@@ -280,36 +281,36 @@ def test_random_tables_leave_no_hidden_cell_recoverable(seed):
 
 def test_totals_false_returns_the_body_but_still_protects_it_against_totals():
     t = pd.DataFrame({"a": [3, 10], "b": [10, 12]}, index=["x", "y"])
-    out = P.suppress(t, totals=False)
+    out = S.suppress(t, totals=False)
     assert out.shape == (2, 2)
     assert out.isna().sum().sum() >= 2  # the 3 and a partner: the totals would give the 3 away
 
 
 def test_given_totals_must_add_up_and_only_counts_are_accepted():
     good = pd.DataFrame([[6, 7, 13], [8, 2, 10], [14, 9, 23]])
-    out = P.suppress(good, has_totals=True)
+    out = S.suppress(good, has_totals=True)
     assert out.shape == (3, 3) and out.iloc[1, 1] is pd.NA
     bad = good.copy()
     bad.iloc[2, 2] = 24
     with pytest.raises(KitError, match="do not add up"):
-        P.suppress(bad, has_totals=True)
+        S.suppress(bad, has_totals=True)
     with pytest.raises(KitError, match="counts"):
-        P.suppress(pd.DataFrame({"a": [1.5, 2]}))
+        S.suppress(pd.DataFrame({"a": [1.5, 2]}))
     with pytest.raises(KitError, match="counts"):
-        P.suppress(pd.DataFrame({"a": [-1, 2]}))
+        S.suppress(pd.DataFrame({"a": [-1, 2]}))
 
 
 def test_rates_are_hidden_where_their_counts_are_and_markers_show():
     counts = pd.DataFrame({"a": [3, 10], "b": [10, 12]}, index=["x", "y"])
-    out = P.suppress(counts)
+    out = S.suppress(counts)
     costs = pd.DataFrame({"a": [900.0, 1000.0], "b": [1100.0, 950.0]}, index=["x", "y"])
-    masked = P.mask_where_suppressed(costs, out)
+    masked = S.mask_where_suppressed(costs, out)
     assert pd.isna(masked.loc["x", "a"])
-    shown = P.show_suppressed(out)
+    shown = S.show_suppressed(out)
     assert shown.loc["x", "a"] == "[c]" and shown.loc["x", "Total"] == "13"
 
 
 def test_threshold_is_configurable():
     t = pd.DataFrame({"a": [7, 20], "b": [20, 30]}, index=["x", "y"])
-    assert not P.hidden_mask(P.suppress(t)).to_numpy().any()
-    assert P.hidden_mask(P.suppress(t, threshold=10)).loc["x", "a"]
+    assert not S.hidden_mask(S.suppress(t)).to_numpy().any()
+    assert S.hidden_mask(S.suppress(t, threshold=10)).loc["x", "a"]

@@ -13,8 +13,9 @@ import pytest
 from conftest import REPO, SHACL_EXAMPLES
 
 from kit import standards
-from kit.check import check_files, check_frame, write_outputs
+from kit.check import check_files, check_frame
 from kit.checks import build_checks
+from kit.outputs import write_outputs
 from kit.outputs.jsonld import flatten_record, read_records
 
 TODAY = dt.date(2026, 11, 24)
@@ -224,3 +225,37 @@ def test_check_command_writes_the_contract_outputs(tmp_path):
     standard = pd.read_csv(tmp_path / "out" / "standard.csv", dtype=str, keep_default_na=False)
     assert standard.loc[1, "placementType"] == "" and standard.loc[0, "placementType"] == "Foster"
     assert list(standard.columns[-3:]) == ["_la", "_source_file", "_source_row"]
+
+
+def test_conversion_alone_decides_whether_a_value_can_be_read():
+    from kit.convert.values import VALUE_RULES
+
+    for version in ("0.1", "1", "2"):
+        rules = {c.rule for c in build_checks(standards.load("placements", version))}
+        assert not rules & VALUE_RULES, f"the suite re-checks value types: {sorted(rules & VALUE_RULES)}"
+
+
+def test_the_checks_stage_returns_a_new_result_and_changes_nothing_it_was_given():
+    import dataclasses
+
+    from kit.check import run_quality_checks
+
+    frame = pd.DataFrame(
+        {
+            "child_id": ["C1", "C2"],
+            "total_weekly_cost": ["-5", "not money"],
+            "placement_type": ["Foster", "Castle"],
+        }
+    )
+    converted = check_frame(frame, run_checks=False)
+    before_findings, before_data = converted.findings.copy(), converted.data.copy()
+    checked = run_quality_checks(converted)
+    assert checked is not converted and checked.checked and not converted.checked
+    pd.testing.assert_frame_equal(converted.findings, before_findings)
+    pd.testing.assert_frame_equal(converted.data, before_data)
+    # conversion's findings are kept, once: the amount that is not money and the unknown code
+    rules = checked.findings.groupby("rule").size().to_dict()
+    assert rules.get("not_amount") == 1 and rules.get("unknown_code") == 1
+    assert rules.get("below_minimum") == 1 and pd.isna(checked.data["totalWeeklyCost"]).all()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        checked.findings = before_findings

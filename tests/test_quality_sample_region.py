@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from conftest import REPO
+from test_national_check import uncovered
 
-from kit.app.samples import sample_placements_files
-from kit.check import check_files
+from kit.outputs import write_outputs
+from kit.outputs.jsonld import export_jsonld
+from kit.outputs.national_check import national_verdict
 
 SAMPLE = REPO / "sample_data"
+pytestmark = pytest.mark.slow
 # Found by the regional joins (kit.region), not by a single LA's file check.
 REGIONAL_KINDS = {"urn_not_on_register"}
 
 
 @pytest.fixture(scope="module")
-def findings() -> pd.DataFrame:
+def findings(checked_sample_las) -> pd.DataFrame:
     frames = []
-    for la, paths in sample_placements_files().items():
-        result = check_files(paths, la=la, today=dt.date(2026, 11, 24))
+    for result in checked_sample_las.values():
         s = result.summary()
         assert s["rows_in"] == s["rows_standard"] + s["rows_blank"] + s["rows_rejected"]
         frames.append(result.findings)
@@ -72,3 +73,27 @@ def test_known_variant_spellings_raise_nothing(findings):
         ]
     ]
     assert flagged.empty, flagged[["source_file", "row", "field", "value", "rule"]].to_string()
+
+
+# ---------------------------------------------------------------------------------------------
+# The national validator's verdict (tests/test_national_check.py has the rest): here because it
+# needs every sample LA checked, which this module's fixtures share.
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+def test_every_record_the_official_shape_rejects_has_a_finding_in_every_sample_la(
+    checked_sample_las, tmp_path
+):
+    exported = 0
+    for la, result in checked_sample_las.items():
+        if result.standard.version != "1":
+            continue  # the national programme publishes a SHACL shape for v1 only
+        out = tmp_path / la
+        write_outputs(result, out)
+        export_jsonld(out / "standard.csv", "placements", out / "records.jsonld")
+        verdict = national_verdict(out / "records.jsonld", out / "standard.csv")
+        assert verdict.records == len(result.data)
+        assert set(verdict.problems["la"]) <= {la}
+        missed = uncovered(verdict, result.findings)
+        assert missed.empty, f"{la}: rejected nationally with no finding:\n{missed.head(10).to_string()}"
+        exported += 1
+        assert verdict.rejected > 0  # the sample LAs carry planted defects the shape sees too
+    assert exported == 5

@@ -17,6 +17,8 @@ import pandas as pd
 import pytest
 from conftest import REPO
 
+pytestmark = pytest.mark.slow
+
 REGION = Path(os.environ.get("KIT_SAMPLE_REGION", REPO / "sample_data" / "region.yml"))
 TEST_KEY = "5e" * 32  # a fixed test key: the sample region is synthetic
 CONTRACT_COLUMNS = [

@@ -21,6 +21,8 @@ from kit.publish import publish_region
 from kit.publish.report import column_label, write_report
 from kit.publish.suppression import HIDDEN, small_counts_shown, suppress_table, suppress_tables
 
+pytestmark = pytest.mark.slow
+
 ARTIFACTS = REPO / ".state" / "artifacts"
 THRESHOLD = 5
 

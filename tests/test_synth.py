@@ -11,7 +11,6 @@ import hashlib
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +28,8 @@ from kit.synth.calibration import join_placements, measure_region, setting_of
 from kit.synth.identifiers import nhs_valid, upn_valid
 from kit.synth.layouts import shape_for
 
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sample_data"
 OUTWARD = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?$")
@@ -39,12 +40,9 @@ RISKS = [r[0] for r in P.RISKS]
 @pytest.fixture(scope="module")
 def region(tmp_path_factory):
     out = tmp_path_factory.mktemp("region")
-    started = time.perf_counter()
     write_sample_region(out, seed=2026)
-    seconds = time.perf_counter() - started
     return {
         "path": out,
-        "seconds": seconds,
         "yml": yaml.safe_load((out / "region.yml").read_text(encoding="utf-8")),
     }
 
@@ -111,10 +109,10 @@ def test_regenerating_gives_the_committed_files_byte_for_byte(region):
     assert not differ, f"regenerated files differ from sample_data/: {differ[:5]}"
 
 
-def test_sample_data_is_small_and_quick_to_build(region):
+def test_sample_data_is_small():
+    # How long it takes to build is measured by benchmarks/bench_synth.py, not asserted here.
     size = sum(p.stat().st_size for p in SAMPLE.rglob("*") if p.is_file())
     assert size < 10 * 1024 * 1024, f"sample_data/ is {size / 1e6:.1f} MB"
-    assert region["seconds"] < 60
 
 
 def test_a_tiny_region_from_the_command_line_and_a_csv_only_bigger_one(tmp_path):
@@ -670,7 +668,5 @@ def test_the_template_skeleton_matches_the_official_workbooks():
     from kit.core.paths import OFFICIAL_TEMPLATES
     from kit.synth import templates
 
-    if not OFFICIAL_TEMPLATES.exists():
-        pytest.skip("the shared reference folder with the official templates is not beside the repository")
     for layout, name in templates.TEMPLATE_FILES.items():
         assert templates.extract_skeleton(OFFICIAL_TEMPLATES / name) == templates.skeletons()[layout]

@@ -6,7 +6,7 @@ what to be careful of (the guide ``guides/reading-the-dashboard.md`` and the dat
 "Definitions and caveats" sheet are written from it).
 
 The tables are *unsuppressed*: they are for the analyst's screen. Anything published goes through
-``kit.region.privacy.suppress`` first (``kit.publish.report`` does that).
+``kit.publish.suppression`` first (``kit.publish.report`` does that).
 """
 
 from __future__ import annotations
@@ -14,7 +14,18 @@ from __future__ import annotations
 import pandas as pd
 
 from kit.analysis import costs, demand_supply
-from kit.analysis.measures import MEASURES, Column, Measure, Parts, Rate, Shape, compute_measures, prepare
+from kit.analysis.measures import (
+    MEASURES,
+    PLACEMENT_TYPE,
+    REGION,
+    Column,
+    Measure,
+    Parts,
+    Rate,
+    Shape,
+    compute_measures,
+    prepare,
+)
 
 _COST_AND_SUPPLY = (
     Measure(
@@ -111,7 +122,7 @@ _COST_AND_SUPPLY = (
                     ),
                     blocks=("placement_type",),
                     group="area",
-                    total_group="Region",
+                    total_group=REGION,
                 ),
             )
         ),
@@ -166,7 +177,7 @@ def analysis_scope(placements: pd.DataFrame, start=None, end=None) -> tuple[pd.D
     """
     keep = pd.Series(True, index=placements.index)
     left_out: dict[str, int] = {}
-    typed = placements["placementType"].notna() if "placementType" in placements else keep
+    typed = placements[PLACEMENT_TYPE].notna() if PLACEMENT_TYPE in placements else keep
     left_out["no type recorded"] = int((~typed).sum())
     keep &= typed
     if start is not None or end is not None:

@@ -28,14 +28,15 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from kit.analysis.measures import AGE_BANDS, prepare
+from kit.analysis.measures import AGE_BANDS, NEEDED_BY, NOT_KNOWN, NOT_RECORDED, PLACEMENT_TYPE, prepare
+from kit.region import derive as D
 
 Z95 = NormalDist().inv_cdf(0.975)  # 1.96: the 95% interval of a normal estimate
 NEEDS_TERMS = ("per_risk", "dol", "solo", "urgent_today", "urgent_within_5_days")
 TERM_LABELS = {
     "per_risk": "Each risk recorded as present",
     "dol": "Deprivation of liberty order",
-    "solo": "Solo placement recommended",
+    "solo": D.ROLES.living_companions.code("solo"),  # the code reads as its own label
     "urgent_today": "Needed today (against more than 5 days' notice)",
     "urgent_within_5_days": "Needed within 5 days (against more than 5 days' notice)",
 }
@@ -79,16 +80,16 @@ class CostModel:
 def _cost_frame(placements: pd.DataFrame, within: str = "setting") -> pd.DataFrame:
     """Rows usable for cost analysis: a positive weekly cost and a known type."""
     p = prepare(placements)
-    p = p[(p["cost"] > 0) & p["placementType"].notna()].copy()
+    p = p[(p["cost"] > 0) & p[PLACEMENT_TYPE].notna()].copy()
     p["log_cost"] = np.log(p["cost"].astype(float))
     # The kind of home without how foster care was sourced (for comparing sourcing routes).
     p["kind_of_home"] = (
-        p["setting"].astype("string").str.replace(r"^Foster: (in-house|agency)$", "Foster", regex=True)
+        p["setting"].astype("string").str.replace(rf"^{D.FOSTER}: (in-house|agency)$", D.FOSTER, regex=True)
     )
-    p["within"] = p[within].astype("string").fillna("Not known")
-    p["needs_band"] = p["needs_band"].astype("string").fillna("Not known")
-    p["age_band"] = p["age_band"].astype("string").fillna("Not known") if "age_band" in p else "Not known"
-    p["neededBy"] = p["neededBy"].astype("string").fillna("Not recorded")
+    p["within"] = p[within].astype("string").fillna(NOT_KNOWN)
+    p["needs_band"] = p["needs_band"].astype("string").fillna(NOT_KNOWN)
+    p["age_band"] = p["age_band"].astype("string").fillna(NOT_KNOWN) if "age_band" in p else NOT_KNOWN
+    p["urgency"] = p[NEEDED_BY].astype("string").fillna(NOT_RECORDED)
     p["risk_count"] = pd.to_numeric(p["risk_count"], errors="coerce").fillna(0).astype(float)
     return p
 
@@ -119,9 +120,9 @@ def fit_cost_model(p: pd.DataFrame, group: str | None = None) -> CostModel:
                 "per_risk": p["risk_count"].astype(float),
                 "dol": p["dol"].astype(float),
                 "solo": p["solo"].astype(float),
-                "urgent_today": (p["neededBy"] == "Today").astype(float),
-                "urgent_within_5_days": (p["neededBy"] == "< 5 days").astype(float),
-                "urgency not recorded": (p["neededBy"] == "Not recorded").astype(float),
+                "urgent_today": (p["urgency"] == D.TODAY).astype(float),
+                "urgent_within_5_days": (p["urgency"] == D.WITHIN_5_DAYS).astype(float),
+                "urgency not recorded": (p["urgency"] == NOT_RECORDED).astype(float),
             },
             index=p.index,
         ),
@@ -169,8 +170,8 @@ def cost_effects(placements: pd.DataFrame) -> pd.DataFrame:
     counts = {
         "dol": int(p["dol"].sum()),
         "solo": int(p["solo"].sum()),
-        "urgent_today": int((p["neededBy"] == "Today").sum()),
-        "urgent_within_5_days": int((p["neededBy"] == "< 5 days").sum()),
+        "urgent_today": int((p["urgency"] == D.TODAY).sum()),
+        "urgent_within_5_days": int((p["urgency"] == D.WITHIN_5_DAYS).sum()),
         "per_risk": int((p["risk_count"] > 0).sum()),
     }
     for band in AGE_BANDS:
@@ -261,9 +262,9 @@ def like_for_like(placements: pd.DataFrame, comparison: str = "LA") -> pd.DataFr
     if column not in p:
         return pd.DataFrame()
     if comparison == "Provider sector":
-        p = p[~p["placementType"].eq("Foster").fillna(False)]
+        p = p[~p[PLACEMENT_TYPE].eq(D.FOSTER).fillna(False)]
     if comparison == "Sourcing route":
-        p = p[~p["sourcing_route"].eq("Kinship").fillna(False)]
+        p = p[~p["sourcing_route"].eq(D.KINSHIP_ROUTE).fillna(False)]
     p = p[p[column].notna()].copy()
     p[column] = p[column].astype("string")
     if p.empty:

@@ -23,19 +23,28 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kit.analysis.measures import NEAR_MILES, NEEDS_BANDS, TYPES, _bool, _percent, _text, prepare
+from kit.analysis.measures import (
+    NEAR_MILES,
+    NEEDS_BANDS,
+    NOT_KNOWN,
+    PLACEMENT_TYPE,
+    REGION,
+    TYPES,
+    _bool,
+    _percent,
+    _text,
+    prepare,
+)
+from kit.region import derive as D
 
 KM_PER_MILE = 1.609344
-PROVISION_TO_TYPE = {
-    "children's home": "Residential",
-    "secure children's home": "Residential",
-    "supported accommodation": "Supported Accommodation",
-    "independent fostering agency": "Foster",
-    "local authority fostering agency": "Foster",
-}
-"""Ofsted provision types that offer places of each of the standard's types. Residential special
-schools, adoption agencies and others are not counted (a school's places are not care places)."""
-NEAR_TYPES = ("Residential", "Supported Accommodation")
+PROVISION_TO_TYPE = {k.lower(): v for k, v in D.REGISTER.provision_types.items()}
+"""Ofsted provision types (lower case) that offer places of each of the standard's types
+(kit/standards/reference/ofsted.yaml). Residential special schools, adoption agencies and others
+are not counted (a school's places are not care places)."""
+NEAR_TYPES = (D.RESIDENTIAL, D.SUPPORTED)
+DISTRICT = D.DISTRICTS.key
+"""The district lookup's key column, the outward code (``key`` in kit/standards/reference/postcodes.yaml)."""
 
 
 def _col(frame: pd.DataFrame, *names: str) -> pd.Series | None:
@@ -48,15 +57,21 @@ def _col(frame: pd.DataFrame, *names: str) -> pd.Series | None:
     return None
 
 
+def _ons(column: str) -> list[str]:
+    """The kit's district column and every ONS Postcode Directory header that gives it
+    (kit/standards/reference/postcodes.yaml), so a raw ONSPD extract works too."""
+    return [column, *(h for h, c in D.DISTRICTS.columns.items() if c == column)]
+
+
 def district_table(districts: pd.DataFrame) -> pd.DataFrame:
     """The postcode-district lookup as ``district``, ``la_code``, ``region``, ``x_m``, ``y_m``."""
     out = pd.DataFrame(
         {
-            "district": _col(districts, "district", "outward", "pcd_outward", "postcode_district"),
-            "la_code": _col(districts, "la_code", "oslaua", "la"),
-            "region": _col(districts, "region_code", "region", "rgn"),
-            "x_m": _col(districts, "easting", "oseast1m", "x_m", "x"),
-            "y_m": _col(districts, "northing", "osnrth1m", "y_m", "y"),
+            "district": _col(districts, "district", *_ons(DISTRICT), "postcode_district"),
+            "la_code": _col(districts, *_ons("la_code"), "la"),
+            "region": _col(districts, *_ons("region_code"), "region"),
+            "x_m": _col(districts, *_ons("easting"), "x_m", "x"),
+            "y_m": _col(districts, *_ons("northing"), "y_m", "y"),
         }
     )
     out["district"] = out["district"].astype("string").str.upper().str.replace(" ", "", regex=False)
@@ -77,12 +92,13 @@ def register_places(providers: pd.DataFrame, districts: pd.DataFrame) -> pd.Data
             "urn": _col(providers, "urn"),
             "placement_type": kind.astype("string").str.strip().str.lower().map(PROVISION_TO_TYPE),
             "places": pd.to_numeric(_col(providers, "places", "provider_places"), errors="coerce"),
-            "district": _col(providers, "provider_district", "district", "postcode_district", "outward"),
+            "district": _col(providers, "provider_district", "district", "postcode_district", DISTRICT),
         }
     )
     if status is not None:
         # Suspended registrations are not taking children; a register without statuses counts all.
-        active = status.astype("string").str.lower().isin(["active", "registered"]) | status.isna()
+        active = status.astype("string").str.lower().isin([a.lower() for a in D.REGISTER.active_statuses])
+        active = active | status.isna()
         out = out[active.to_numpy()]
     out = out[out["placement_type"].notna()].copy()
     out["district"] = out["district"].astype("string").str.upper().str.replace(" ", "", regex=False)
@@ -118,9 +134,9 @@ def demand_against_supply(
     rows = []
     for t in TYPES:
         preferred = int(p["preferred_type"].eq(t).fillna(False).sum())
-        placed = int(_text(p, "placementType").eq(t).fillna(False).sum())
+        placed = int(_text(p, PLACEMENT_TYPE).eq(t).fillna(False).sum())
         outside = int(
-            (_text(p, "placementType").eq(t) & _bool(p, "placed_outside_region")).fillna(False).sum()
+            (_text(p, PLACEMENT_TYPE).eq(t) & _bool(p, "placed_outside_region")).fillna(False).sum()
         )
         places = float(in_region.loc[in_region["placement_type"] == t, "places"].sum())
         rows.append(
@@ -174,7 +190,7 @@ def places_near(placements: pd.DataFrame, providers: pd.DataFrame, districts: pd
 def _area(p: pd.DataFrame) -> pd.Series:
     """The child's home area: the LA of the home postcode district, else the placing LA."""
     home = _text(p, "home_la_code")
-    return home.fillna(_text(p, "la")).fillna("Not known")
+    return home.fillna(_text(p, "la")).fillna(NOT_KNOWN)
 
 
 def demand_near_home(
@@ -191,8 +207,8 @@ def demand_near_home(
     for t in NEAR_TYPES:
         need = p[p["preferred_type"].eq(t).fillna(False)]
         places = near[near["placement_type"] == t].set_index("home_district")["places_near"]
-        for area, g in [("Region", need), *sorted(need.groupby("area"), key=lambda x: str(x[0]))]:
-            placed_near = _text(g, "placementType").eq(t) & g["over_20_miles"].eq(False)
+        for area, g in [(REGION, need), *sorted(need.groupby("area"), key=lambda x: str(x[0]))]:
+            placed_near = _text(g, PLACEMENT_TYPE).eq(t) & g["over_20_miles"].eq(False)
             per_child = g["home_district_"].map(places)
             rows.append(
                 {
@@ -221,22 +237,22 @@ def out_of_region(placements: pd.DataFrame) -> pd.DataFrame:
     known = flag.notna()
     rows = []
     keys = {
-        "Region": [None],
+        REGION: [None],
         "Placement type": list(TYPES),
         "Needs band": list(NEEDS_BANDS),
     }
     for label, values in keys.items():
         for v in values:
-            if label == "Region":
+            if label == REGION:
                 m = known
             elif label == "Placement type":
-                m = known & _text(p, "placementType").eq(v).fillna(False)
+                m = known & _text(p, PLACEMENT_TYPE).eq(v).fillna(False)
             else:
                 m = known & p["needs_band"].eq(v).fillna(False)
             rows.append(
                 {
                     "breakdown": label,
-                    "group": v or "Region",
+                    "group": v or REGION,
                     "numerator": int((flag.fillna(False) & m).sum()),
                     "denominator": int(m.sum()),
                 }
@@ -254,9 +270,9 @@ def unmet_demand(placements: pd.DataFrame) -> pd.DataFrame:
     preferred type, or no recorded type, cannot say and are left out.
     """
     p = prepare(placements).copy()
-    p = p[p["preferred_type"].notna() & _text(p, "placementType").notna()]
+    p = p[p["preferred_type"].notna() & _text(p, PLACEMENT_TYPE).notna()]
     p["area"] = _area(p)
-    in_type = (p["preferred_type"] == _text(p, "placementType")).fillna(False)
+    in_type = (p["preferred_type"] == _text(p, PLACEMENT_TYPE)).fillna(False)
     far = p["over_20_miles"].fillna(False).astype(bool) | _bool(p, "placed_outside_region").fillna(False)
     p["not_in_preferred_type"] = ~in_type
     p["in_type_but_far"] = in_type & far

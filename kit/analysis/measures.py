@@ -23,158 +23,88 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
-TYPES = ("Foster", "Residential", "Supported Accommodation")
-SUITABILITY_FIELDS = {
-    "Foster": "fosterCareSuitability",
-    "Residential": "residentialCareSuitability",
-    "Supported Accommodation": "supportedAccommodationSuitability",
-}
-RISKS = {
-    "riskSelfHarm": "Self-harm",
-    "riskSexualExploitation": "Sexual exploitation",
-    "riskCriminalExploitation": "Criminal exploitation",
-    "riskDrugAlcohol": "Drug or alcohol misuse",
-    "riskEatingDisorder": "Eating disorder",
-    "riskMissing": "Going missing",
-    "riskToOthersPhysical": "Physical harm to others",
-    "riskToOthersSexual": "Sexual harm to others",
-    "riskToOthersFire": "Fire-setting",
-    "riskToOthersAnimals": "Harm to animals",
-    "riskToOthersCriminal": "Criminal behaviour towards others",
-}
-NEEDS_BANDS = ("0 risks", "1-2 risks", "3+ risks")
-URGENCY = ("Today", "< 5 days", "> 5 days")
-URGENCY_LABELS = {"Today": "Needed today", "< 5 days": "Within 5 days", "> 5 days": "More than 5 days"}
-DISTANCE_BANDS = ("0-5", "5-10", "10-20", "over 20")
-AGE_BANDS = ("Under 1", "1-4", "5-9", "10-15", "16+")
-SOLO = "Solo placement recommended"
-WEEKS_PER_YEAR = 52
+from kit.region import derive as D
+
+R = D.ROLES
+
+# Every field and code below is read through the standard files' roles and the reference data, and
+# every derived concept (needs band, preferred type, setting, sourcing route...) comes from
+# kit.region.derive: the measures only count.
+TYPES = D.TYPES
+PLACEMENT_TYPE = D.PLACEMENT_TYPE
+NEEDED_BY = D.URGENCY
+SUITABILITY_FIELDS = D.SUITABILITY
+_RISK_LABELS = (
+    "Self-harm", "Sexual exploitation", "Criminal exploitation", "Drug or alcohol misuse", "Eating disorder",
+    "Going missing", "Physical harm to others", "Sexual harm to others", "Fire-setting", "Harm to animals",
+    "Criminal behaviour towards others",
+)  # fmt: skip
+RISKS = dict(zip(D.RISKS, _RISK_LABELS, strict=True))
+"""Risk field -> its label in the needs profile (labels in the order of the roles' risks)."""
+NEEDS_BANDS = D.NEEDS_BANDS
+URGENCY = D.URGENCIES
+URGENCY_LABELS = dict(zip(URGENCY, ("Needed today", "Within 5 days", "More than 5 days"), strict=True))
+DISTANCE_BANDS = D.DISTANCE_BANDS
+AGE_BANDS = D.AGE_BANDS
+SOLO = R.living_companions.code("solo")
+WEEKS_PER_YEAR = D.WEEKS_PER_YEAR
 HIGH_COST_WEEKLY = (
     10_000.0  # "placements over £10k a week" is the figure the sector quotes (standard doc §3.6)
 )
-NEAR_MILES = 20.0  # the national statistic's distance threshold (DfE)
+NEAR_MILES = D.NEAR_MILES  # the national statistic's distance threshold (DfE)
+NOT_RECORDED = D.NOT_RECORDED
+_LOW, _HIGH = D.cost_sense_range()
 
-# Settings within a placement type, from the SSDA903 join (the standard's three types are coarser
-# than how homes are bought and priced): kinship and in-house carers cost far less than agency
-# carers, secure homes far more than children's homes.
-KINSHIP_PLACE = ("U1", "U2", "U3")
-FOSTER_PLACE = ("U4", "U5", "U6")
+LABELS_FILE = Path(__file__).with_name("labels.yaml")
+LABELS: dict[str, str] = {
+    str(k): str(v) for k, v in yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))["labels"].items()
+}
+"""Presentation labels spelt like a standard's name or code (``labels.yaml`` beside this file)."""
+REGION = LABELS["region"]  # the whole region's row (breakdown and group) of every table
+NOT_KNOWN = LABELS["not_known"]  # a missing category (an unmatched age band, an unknown home area)
 
 
 # ---------------------------------------------------------------------------------------------
 # Preparing the pooled table
 
+_text = D.text
+_bool = D.flag
 
-def _flag(series: pd.Series, true_values=("Risk present",)) -> pd.Series:
+
+def _flag(series: pd.Series, true_values=(D.RISK_PRESENT,)) -> pd.Series:
     """A boolean (no missing) from a boolean column or a coded text column."""
     if pd.api.types.is_bool_dtype(series.dtype) or str(series.dtype) == "boolean":
         return series.astype("boolean").fillna(False).astype(bool)
     return series.astype("string").isin(list(true_values)).fillna(False).astype(bool)
 
 
-def _text(placements: pd.DataFrame, column: str) -> pd.Series:
-    if column not in placements:
-        return pd.Series(pd.NA, index=placements.index, dtype="string")
-    return placements[column].astype("string")
-
-
-def _bool(placements: pd.DataFrame, column: str) -> pd.Series:
-    """A nullable boolean column (missing when the field is absent or empty)."""
-    if column not in placements:
-        return pd.Series(pd.NA, index=placements.index, dtype="boolean")
-    col = placements[column]
-    if str(col.dtype) == "boolean" or pd.api.types.is_bool_dtype(col.dtype):
-        return col.astype("boolean")
-    text = col.astype("string").str.strip().str.lower()
-    return text.map({"true": True, "false": False, "yes": True, "no": False}).astype("boolean")
-
-
-def preferred_type(placements: pd.DataFrame) -> pd.Series:
-    """The one type rated ``Preferred`` by the social worker; missing when none or several are."""
-    pref = pd.DataFrame(
-        {t: _text(placements, f).eq("Preferred").fillna(False) for t, f in SUITABILITY_FIELDS.items()}
-    )
-    one = pref.sum(axis=1) == 1
-    out = pd.Series(pd.NA, index=placements.index, dtype="string")
-    for t in TYPES:
-        out[one & pref[t]] = t
-    return out
-
-
-def placement_setting(placements: pd.DataFrame) -> pd.Series:
-    """The kind of home within the standard's type, from the SSDA903 and Ofsted joins.
-
-    ``Foster: kinship`` (903 PLACE U1-U3), ``Foster: in-house`` (U4-U6 with LA provision, PR1/PR2),
-    ``Foster: agency`` (U4-U6 external), ``Residential: secure`` (PLACE K1 or a secure home on the
-    register), ``Residential: unregistered`` (no Ofsted URN recorded), ``Residential: children's
-    home``, ``Supported Accommodation``; ``<type>: not known`` when the 903 join failed.
-    """
-    ptype = _text(placements, "placementType")
-    place = _text(placements, "place_903")
-    in_house = _bool(placements, "in_house")
-    provider_type = _text(placements, "provider_type").str.lower()
-    urn_status = _text(placements, "urn_status")
-    out = ptype.copy()
-    foster = ptype.eq("Foster").fillna(False)
-    out[foster] = "Foster: not known"
-    out[foster & place.isin(list(FOSTER_PLACE)).fillna(False) & in_house.eq(True).fillna(False)] = (
-        "Foster: in-house"
-    )
-    out[foster & place.isin(list(FOSTER_PLACE)).fillna(False) & in_house.eq(False).fillna(False)] = (
-        "Foster: agency"
-    )
-    out[foster & place.isin(list(KINSHIP_PLACE)).fillna(False)] = "Foster: kinship"
-    res = ptype.eq("Residential").fillna(False)
-    out[res] = "Residential: children's home"
-    out[res & urn_status.eq("missing").fillna(False)] = "Residential: unregistered"
-    secure = place.eq("K1").fillna(False) | provider_type.str.contains("secure").fillna(False)
-    out[res & secure] = "Residential: secure"
-    return out
-
-
-def sourcing_route(placements: pd.DataFrame) -> pd.Series:
-    """How the home was sourced: ``In-house`` (the LA's own or another LA's provision, 903 PR1/PR2)
-    or ``External`` (private, voluntary or other public, PR3-PR5); kinship care is its own route."""
-    in_house = _bool(placements, "in_house")
-    out = pd.Series(pd.NA, index=placements.index, dtype="string")
-    out[in_house.eq(True).fillna(False)] = "In-house"
-    out[in_house.eq(False).fillna(False)] = "External"
-    out[_text(placements, "place_903").isin(list(KINSHIP_PLACE)).fillna(False)] = "Kinship"
-    return out
+preferred_type = D.preferred_type
+placement_setting = D.setting
+sourcing_route = D.sourcing_route
 
 
 def prepare(placements: pd.DataFrame) -> pd.DataFrame:
     """The pooled placements with the analysis helpers every measure uses (idempotent).
 
-    Adds, when absent: ``risk_count``, ``needs_band``, ``preferred_type``, ``displaced`` (the
-    regional dataset already carries these), and always ``dol``, ``solo``, ``setting``,
-    ``sourcing_route``, ``cost`` (float, NaN when not recorded), ``over_20_miles``.
+    The derived columns (:data:`kit.region.derive.DERIVED`: ``risk_count``, ``needs_band``,
+    ``preferred_type``, ``displaced``, ``setting``, ``sourcing_route``...) come from the one
+    derivation step (the regional dataset already carries them; a frame without them gets them
+    from :func:`kit.region.derive.derive`). Adds ``dol``, ``solo``, ``cost`` (float, NaN when not
+    recorded) and ``over_20_miles``.
     """
     if placements.attrs.get("kit_prepared"):
         return placements
-    p = placements.copy()
-    risks = pd.DataFrame({r: _flag(_text(p, r)) for r in RISKS})
-    if "risk_count" not in p:
-        p["risk_count"] = risks.sum(axis=1).astype("Int64")
-    if "needs_band" not in p:
-        rc = p["risk_count"].astype(float)
-        p["needs_band"] = pd.Series(
-            np.select([rc == 0, rc <= 2], [NEEDS_BANDS[0], NEEDS_BANDS[1]], NEEDS_BANDS[2]), index=p.index
-        ).where(rc.notna())
-    if "preferred_type" not in p:
-        p["preferred_type"] = preferred_type(p)
-    if "displaced" not in p:
-        p["displaced"] = p["preferred_type"].eq("Foster") & _text(p, "placementType").eq("Residential")
-    p["dol"] = _bool(p, "deprivationOfLiberty").fillna(False).astype(bool)
-    p["solo"] = _text(p, "livingCompanions").eq(SOLO).fillna(False).astype(bool)
-    p["setting"] = placement_setting(p)
-    p["sourcing_route"] = sourcing_route(p)
-    cost = p["totalWeeklyCost"] if "totalWeeklyCost" in p else pd.Series(np.nan, index=p.index)
-    p["cost"] = pd.to_numeric(cost, errors="coerce").astype(float)
+    p = D.ensure_derived(placements)
+    p = p.copy() if p is placements else p
+    p["dol"] = _bool(p, R.deprivation_of_liberty).fillna(False).astype(bool)
+    p["solo"] = _text(p, R.living_companions.field).eq(SOLO).fillna(False).astype(bool)
+    p["cost"] = D.weekly_cost(p)
     dist = pd.to_numeric(p["distance_miles"], errors="coerce") if "distance_miles" in p else None
     p["over_20_miles"] = (
         (dist > NEAR_MILES).astype("boolean").where(dist.notna())
@@ -220,7 +150,7 @@ def _rate(p: pd.DataFrame, numerator: pd.Series, eligible: pd.Series, breakdowns
         if column is not None and column not in p:
             continue  # a frame without that column (e.g. no SSDA903 join) is not split by it
         key = (
-            pd.Series("Region", index=p.index)
+            pd.Series(REGION, index=p.index)
             if column is None
             else p[column].astype("string").fillna("Not recorded")
         )
@@ -236,9 +166,9 @@ def _rate(p: pd.DataFrame, numerator: pd.Series, eligible: pd.Series, breakdowns
 
 
 STANDARD_BREAKDOWNS = {
-    "Region": None,
+    REGION: None,
     "LA": "la",
-    "Placement type": "placementType",
+    "Placement type": PLACEMENT_TYPE,
     "Needs band": "needs_band",
 }
 
@@ -249,25 +179,25 @@ STANDARD_BREAKDOWNS = {
 
 def placements_by_type(placements: pd.DataFrame) -> pd.DataFrame:
     p = prepare(placements)
-    return _counts(p, ["placementType"]).rename(columns={"placementType": "placement_type"})
+    return _counts(p, [PLACEMENT_TYPE]).rename(columns={PLACEMENT_TYPE: "placement_type"})
 
 
 def placements_by_urgency(placements: pd.DataFrame) -> pd.DataFrame:
     p = prepare(placements)
-    out = _counts(p, ["placementType", "neededBy"], within=["placementType"])
-    return out.rename(columns={"placementType": "placement_type", "neededBy": "needed_by"})
+    out = _counts(p, [PLACEMENT_TYPE, NEEDED_BY], within=[PLACEMENT_TYPE])
+    return out.rename(columns={PLACEMENT_TYPE: "placement_type", NEEDED_BY: "needed_by"})
 
 
 def placements_by_la(placements: pd.DataFrame) -> pd.DataFrame:
     p = prepare(placements)
-    out = _counts(p, ["la", "placementType"], within=["la"])
-    return out.rename(columns={"placementType": "placement_type"})
+    out = _counts(p, ["la", PLACEMENT_TYPE], within=["la"])
+    return out.rename(columns={PLACEMENT_TYPE: "placement_type"})
 
 
 def placements_by_quarter(placements: pd.DataFrame) -> pd.DataFrame:
     p = prepare(placements)
-    out = _counts(p, ["quarter", "placementType"], within=["quarter"])
-    return out.rename(columns={"placementType": "placement_type"})
+    out = _counts(p, ["quarter", PLACEMENT_TYPE], within=["quarter"])
+    return out.rename(columns={PLACEMENT_TYPE: "placement_type"})
 
 
 def needs_profile(placements: pd.DataFrame) -> pd.DataFrame:
@@ -276,14 +206,17 @@ def needs_profile(placements: pd.DataFrame) -> pd.DataFrame:
     needs: dict[str, pd.Series] = {f"Risk: {label}": _flag(_text(p, f)) for f, label in RISKS.items()}
     for band in NEEDS_BANDS:
         needs[f"Number of risks: {band}"] = p["needs_band"].eq(band).fillna(False)
+    # Coverage: a referral that answered no risk question has no band (not "0 risks").
+    needs["Number of risks: not recorded"] = p["needs_band"].isna()
     needs["Deprivation of liberty order"] = p["dol"]
-    needs["Solo placement recommended"] = p["solo"]
-    needs["Communication needs"] = _text(p, "communicationNeeds").eq("Yes").fillna(False)
-    needs["Cultural needs required"] = _text(p, "culturalNeeds").eq("Required").fillna(False)
+    needs[SOLO] = p["solo"]  # the code reads as its own label
+    comm, culture = R.communication_needs, R.cultural_needs
+    needs["Communication needs"] = _text(p, comm.field).eq(comm.code("present")).fillna(False)
+    needs["Cultural needs required"] = _text(p, culture.field).eq(culture.code("required")).fillna(False)
     rows = []
     groups = {"All types": pd.Series(True, index=p.index)}
     for t in TYPES:
-        groups[t] = _text(p, "placementType").eq(t).fillna(False)
+        groups[t] = _text(p, PLACEMENT_TYPE).eq(t).fillna(False)
     for need, has in needs.items():
         for g, inside in groups.items():
             rows.append(
@@ -306,37 +239,34 @@ def needs_profile(placements: pd.DataFrame) -> pd.DataFrame:
 def preferred_vs_actual(placements: pd.DataFrame) -> pd.DataFrame:
     p = prepare(placements).copy()
     p["preferred"] = p["preferred_type"].astype("string").fillna("No single preferred type")
-    out = _counts(p, ["preferred", "placementType"], within=["preferred"])
-    return out.rename(columns={"preferred": "preferred_type", "placementType": "placement_type"})
+    out = _counts(p, ["preferred", PLACEMENT_TYPE], within=["preferred"])
+    return out.rename(columns={"preferred": "preferred_type", PLACEMENT_TYPE: "placement_type"})
 
 
 def displacement(placements: pd.DataFrame) -> pd.DataFrame:
     p = prepare(placements)
-    eligible = p["preferred_type"].eq("Foster")
+    eligible = p["preferred_type"].eq(D.FOSTER)
     num = _bool(p, "displaced").fillna(False)
     return _rate(
-        p, num, eligible, {"Region": None, "LA": "la", "Needs band": "needs_band", "Age band": "age_band"}
+        p, num, eligible, {REGION: None, "LA": "la", "Needs band": "needs_band", "Age band": "age_band"}
     )
 
 
 def unsuitable_type(placements: pd.DataFrame) -> pd.DataFrame:
     p = prepare(placements)
-    ptype = _text(p, "placementType")
-    unsuitable = pd.Series(False, index=p.index)
-    for t, f in SUITABILITY_FIELDS.items():
-        unsuitable |= ptype.eq(t).fillna(False) & _text(p, f).eq("Unsuitable").fillna(False)
+    ptype = _text(p, PLACEMENT_TYPE)
     return _rate(
-        p, unsuitable, ptype.notna(), {"Region": None, "LA": "la", "Placement type": "placementType"}
+        p, D.unsuitable_type(p), ptype.notna(), {REGION: None, "LA": "la", "Placement type": PLACEMENT_TYPE}
     )
 
 
 def sibling_splits(placements: pd.DataFrame) -> pd.DataFrame:
     p = prepare(placements)
-    count = pd.to_numeric(p.get("siblingCount"), errors="coerce")
-    together = pd.to_numeric(p.get("siblingsPlacedTogether"), errors="coerce")
+    count = pd.to_numeric(p.get(R.siblings.by["count"]), errors="coerce")
+    together = pd.to_numeric(p.get(R.siblings.by["together"]), errors="coerce")
     eligible = (count > 0) & together.notna()
     split = together < count
-    return _rate(p, split, eligible, {"Region": None, "LA": "la", "Placement type": "placementType"})
+    return _rate(p, split, eligible, {REGION: None, "LA": "la", "Placement type": PLACEMENT_TYPE})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -345,7 +275,7 @@ def sibling_splits(placements: pd.DataFrame) -> pd.DataFrame:
 
 def preferred_location(placements: pd.DataFrame) -> pd.DataFrame:
     p = prepare(placements)
-    flag = _bool(p, "isLocationPreferred")
+    flag = _bool(p, R.location_preferred)
     return _rate(p, flag.fillna(False), flag.notna(), STANDARD_BREAKDOWNS)
 
 
@@ -364,8 +294,8 @@ def placed_outside_region(placements: pd.DataFrame) -> pd.DataFrame:
 def distance_bands(placements: pd.DataFrame) -> pd.DataFrame:
     p = prepare(placements)
     known = p[_text(p, "distance_band").notna()]
-    out = _counts(known, ["placementType", "distance_band"], within=["placementType"])
-    out = out.rename(columns={"placementType": "placement_type"})
+    out = _counts(known, [PLACEMENT_TYPE, "distance_band"], within=[PLACEMENT_TYPE])
+    out = out.rename(columns={PLACEMENT_TYPE: "placement_type"})
     order = {b: i for i, b in enumerate(DISTANCE_BANDS)}
     out["_o"] = out["distance_band"].map(order)
     return out.sort_values(["placement_type", "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
@@ -373,12 +303,12 @@ def distance_bands(placements: pd.DataFrame) -> pd.DataFrame:
 
 def education_disrupted(placements: pd.DataFrame) -> pd.DataFrame:
     p = prepare(placements)
-    continuous = _bool(p, "isEducationContinuous")
+    continuous = _bool(p, R.education_continuous)
     return _rate(
         p,
         continuous.eq(False).fillna(False),
         continuous.notna(),
-        {"Region": None, "Placement type": "placementType", "Distance band": "distance_band", "LA": "la"},
+        {REGION: None, "Placement type": PLACEMENT_TYPE, "Distance band": "distance_band", "LA": "la"},
     )
 
 
@@ -387,9 +317,9 @@ def outcomes_by_notice(placements: pd.DataFrame) -> pd.DataFrame:
     p = prepare(placements)
     rows = []
     for urgency in URGENCY:
-        g = p[_text(p, "neededBy").eq(urgency).fillna(False)]
+        g = p[_text(p, NEEDED_BY).eq(urgency).fillna(False)]
         pref = g["preferred_type"].notna()
-        in_pref = (g["preferred_type"] == _text(g, "placementType")).fillna(False) & pref
+        in_pref = (g["preferred_type"] == _text(g, PLACEMENT_TYPE)).fillna(False) & pref
         outside = _bool(g, "placed_outside_la")
         far = g["over_20_miles"]
         rows.append(
@@ -438,14 +368,14 @@ def weekly_cost_distribution(placements: pd.DataFrame) -> pd.DataFrame:
     p = p[p["cost"].notna()]
     rows = []
     splits = {
-        "Placement type": ["placementType"],
-        "Needs band": ["placementType", "needs_band"],
-        "LA": ["placementType", "la"],
-        "Provider sector": ["placementType", "provider_sector"],
-        "Setting": ["placementType", "setting"],
+        "Placement type": [PLACEMENT_TYPE],
+        "Needs band": [PLACEMENT_TYPE, "needs_band"],
+        "LA": [PLACEMENT_TYPE, "la"],
+        "Provider sector": [PLACEMENT_TYPE, "provider_sector"],
+        "Setting": [PLACEMENT_TYPE, "setting"],
     }
     for label, cols in splits.items():
-        keys = p[cols].astype("string").fillna("Not recorded")
+        keys = p[cols].astype("string").fillna(NOT_RECORDED)
         for key, g in p.groupby([keys[c] for c in cols], sort=True):
             key = key if isinstance(key, tuple) else (key,)
             rows.append(
@@ -462,13 +392,18 @@ def weekly_cost_distribution(placements: pd.DataFrame) -> pd.DataFrame:
 
 
 def annualised_spend(placements: pd.DataFrame) -> pd.DataFrame:
-    """Weekly cost of the placements made, times 52, by LA and type (with the region's total)."""
+    """Weekly cost of the placements made, over a year of :data:`WEEKS_PER_YEAR` weeks, by LA and type
+    (with the region's total). Costs outside the standard's sense range
+    (:func:`kit.region.derive.cost_sense_range`, almost always keying slips) are left out, as the
+    forecast's cost table leaves them out; ``attrs["left_out_of_sense_range"]`` counts them."""
     p = prepare(placements)
-    p = p[p["cost"].notna()].copy()
-    p["la_"] = _text(p, "la").fillna("Not recorded")
+    costed = p[p["cost"].notna()]
+    inside = D.in_sense_range(costed["cost"])
+    p = costed[inside.to_numpy()].copy()
+    p["la_"] = _text(p, "la").fillna(NOT_RECORDED)
     parts = []
-    for la_value, g in [("Region", p), *sorted(p.groupby("la_"), key=lambda x: x[0])]:
-        for t, h in [("All types", g), *sorted(g.groupby(_text(g, "placementType").fillna("Not recorded")))]:
+    for la_value, g in [(REGION, p), *sorted(p.groupby("la_"), key=lambda x: x[0])]:
+        for t, h in [("All types", g), *sorted(g.groupby(_text(g, PLACEMENT_TYPE).fillna(NOT_RECORDED)))]:
             weekly = float(h["cost"].sum())
             parts.append(
                 {
@@ -476,15 +411,14 @@ def annualised_spend(placements: pd.DataFrame) -> pd.DataFrame:
                     "placement_type": t,
                     "placements": len(h),
                     "weekly_cost_total": round(weekly, 0),
-                    "annualised_spend": round(weekly * WEEKS_PER_YEAR, 0),
+                    "annualised_spend": round(D.annual(weekly), 0),
                 }
             )
     out = pd.DataFrame(parts)
-    region_total = out.loc[
-        (out["la"] == "Region") & (out["placement_type"] == "All types"), "annualised_spend"
-    ]
+    region_total = out.loc[(out["la"] == REGION) & (out["placement_type"] == "All types"), "annualised_spend"]
     total = float(region_total.iloc[0]) if len(region_total) else np.nan
     out["percent_of_region_spend"] = (100 * out["annualised_spend"] / total).round(1) if total else np.nan
+    out.attrs["left_out_of_sense_range"] = int((~inside).sum())
     return out
 
 
@@ -497,11 +431,11 @@ def market_concentration(placements: pd.DataFrame, owner_column: str = "provider
     """
     p = prepare(placements)
     column = owner_column if owner_column in p else "urn"
-    ext = p[p["cost"].notna() & p["sourcing_route"].eq("External").fillna(False)]
+    ext = p[p["cost"].notna() & p["sourcing_route"].eq(D.EXTERNAL_ROUTE).fillna(False)]
     ext = ext[_text(ext, column).notna()]
     rows = []
     for t in ["All types", *TYPES]:
-        g = ext if t == "All types" else ext[_text(ext, "placementType").eq(t).fillna(False)]
+        g = ext if t == "All types" else ext[_text(ext, PLACEMENT_TYPE).eq(t).fillna(False)]
         spend = g.groupby(_text(g, column))["cost"].sum().sort_values(ascending=False)
         total = float(spend.sum())
         share = spend / total if total else spend
@@ -667,7 +601,9 @@ MEASURES: dict[str, Measure] = {
             "many risks, a deprivation of liberty order, a recommendation to live without other children "
             "(solo placement), communication needs and cultural needs.",
             "All placements (or all placements of that type).",
-            "Risks are as recorded by the referring social worker; a blank risk counts as 'no known risk'.",
+            "Risks are as recorded by the referring social worker; a blank risk on a referral that answered "
+            "others counts as 'no known risk'; a referral that answered none has no number of risks "
+            "('not recorded').",
             needs_profile,
             Shape(
                 (
@@ -811,9 +747,11 @@ MEASURES: dict[str, Measure] = {
         Measure(
             "annualised_spend",
             "Annualised spend",
-            "The weekly cost of the placements made in the period, times 52: what they would cost in a "
-            "year if each lasted a year.",
-            "Placements with a weekly cost recorded; the percent is of the region's total.",
+            f"The weekly cost of the placements made in the period, over a year ({D.DAYS_PER_YEAR} days, "
+            f"{WEEKS_PER_YEAR:.2f} weeks, the same year the forecast costs): what they would cost in a year "
+            "if each lasted a year.",
+            f"Placements with a weekly cost recorded inside the standard's sense range (£{_LOW:,.0f} to "
+            f"£{_HIGH:,.0f} a week, as in the forecast's cost table); the percent is of the region's total.",
             "An estimate of commitments, not actual spend: placements end, and costs change during them.",
             annualised_spend,
             Shape(
@@ -823,7 +761,7 @@ MEASURES: dict[str, Measure] = {
                         "placement_type",
                         "placements",
                         ("weekly_cost_total", "annualised_spend", "percent_of_region_spend"),
-                        row_total="Region",
+                        row_total=REGION,
                         column_total="All types",
                     ),
                 )

@@ -11,29 +11,29 @@ import sys
 from pathlib import Path
 
 from kit import __version__
-from kit.core.errors import KitError
+from kit.api import KitError
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def _cmd_standards(args: argparse.Namespace) -> int:
-    from kit import standards
+    from kit.api import available_standards, load_standard, standard_versions
 
     if args.action == "list":
         print(f"{'standard':<12}{'version':<10}{'status':<12}{'fields':>7}  title")
-        for name, version in standards.available():
-            std = standards.load(name, version)
+        for name, version in available_standards():
+            std = load_standard(name, version)
             print(f"{name:<12}{version:<10}{std.status:<12}{len(std.fields):>7}  {std.title}")
         return 0
     if not args.name:
         raise KitError(
             "Say which standard to show, e.g. 'python -m kit standards show placements --version 1'."
         )
-    known = standards.versions(args.name)
+    known = standard_versions(args.name)
     if not known:
-        names = ", ".join(sorted({s for s, _ in standards.available()}))
+        names = ", ".join(sorted({s for s, _ in available_standards()}))
         raise KitError(f"The kit has no standard called {args.name!r}. Known standards: {names}.")
-    std = standards.load(args.name, args.version or known[-1])
+    std = load_standard(args.name, args.version or known[-1])
     print(f"{std.title} (version {std.full_version}, {std.status})")
     if std.summary:
         print(std.summary)
@@ -55,7 +55,7 @@ def _cmd_standards(args: argparse.Namespace) -> int:
 
 
 def _cmd_guides(args: argparse.Namespace) -> int:
-    from kit.app.guides import write_reference_guides
+    from kit.api import write_reference_guides
 
     written = write_reference_guides(Path(args.out))
     for p in written:
@@ -64,7 +64,7 @@ def _cmd_guides(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from kit.check import check_files, write_outputs
+    from kit.api import check_files, write_outputs
 
     result = check_files(
         args.files,
@@ -98,7 +98,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     import warnings
 
-    from kit.app.quarterly_run import run_region
+    from kit.api import run_region
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -109,7 +109,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_keygen(args: argparse.Namespace) -> int:
-    from kit.region.privacy import key_fingerprint, write_key_file
+    from kit.api import key_fingerprint, write_key_file
 
     path, key = write_key_file(args.out, force=args.force)
     print(
@@ -126,17 +126,35 @@ def _cmd_keygen(args: argparse.Namespace) -> int:
 
 
 def _cmd_jsonld(args: argparse.Namespace) -> int:
-    from kit.outputs.jsonld import export_jsonld
+    from kit.api import export_jsonld
 
     report = export_jsonld(args.standard_csv, args.standard, args.out, version=args.version)
     print(report.describe())
+    if args.validate:
+        if args.standard != "placements":
+            print(
+                "The national programme publishes no SHACL shape for the person standard: nothing to validate."
+            )
+        else:
+            from kit.api import national_verdict
+
+            verdict = national_verdict(report.path, args.standard_csv)
+            out = report.path.with_name(report.path.stem + "-national-check.csv")
+            verdict.problems.to_csv(out, index=False)
+            print(verdict.describe())
+            for row in verdict.problems.head(10).itertuples():
+                where = f"{row.source_file} row {row.source_row}" if row.source_file else row.record
+                print(f"  {where} ({row.severity}): {row.message}")
+            if len(verdict.problems) > 10:
+                print(f"  ... and {len(verdict.problems) - 10} more")
+            print(f"Every problem, with the LA's file and row: {out}")
     if args.standard == "person":
         print("This file holds personal data: keep it on the LA's or region's secure machine.")
     return 0
 
 
 def _cmd_duplicates(args: argparse.Namespace) -> int:
-    from kit.person.duplicates import find_duplicates
+    from kit.api import find_duplicates
 
     pairs = find_duplicates(args.files, threshold=args.threshold, likely=args.likely, scope=args.scope)
     out = Path(args.out)
@@ -153,16 +171,25 @@ def _cmd_duplicates(args: argparse.Namespace) -> int:
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
-    from kit.synth import write_sample_region
+    from kit.api import write_sample_region
 
     write_sample_region(Path(args.out), seed=args.seed, las=args.las, years=args.years)
     return 0
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from kit.app.demo import run_demo
+    from kit.api import run_demo
 
     return run_demo(Path(args.out))
+
+
+def _cmd_lab(args: argparse.Namespace) -> int:
+    from kit.api import run_lab
+
+    extra = ["--no-browser"] if args.no_browser else []
+    if args.port:
+        extra.append(f"--ServerApp.port={args.port}")
+    return run_lab(extra)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -225,6 +252,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--standard", choices=["placements", "person"], required=True)
     p.add_argument("--version", help="the standard version (default: found from the columns)")
     p.add_argument("--out", required=True, help="the JSON-LD file to write, e.g. records.jsonld")
+    p.add_argument(
+        "--validate",
+        action="store_true",
+        help="check the records against the official national SHACL shape (placements v1) and say, "
+        "record by record, why any would be rejected (written beside --out as ...-national-check.csv)",
+    )
     p.set_defaults(func=_cmd_jsonld)
 
     p = sub.add_parser("duplicates", help="find likely duplicate people within and across LAs")
@@ -256,6 +289,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default=str(REPO / "outputs" / "demo"), help="output folder (default: outputs/demo)"
     )
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser(
+        "lab",
+        help="open JupyterLab at the kit's folder with the start-here notebook (what 'make lab' runs); "
+        "notebooks in notebooks/ are saved without outputs",
+    )
+    p.add_argument(
+        "--port", type=int, help="the port to serve on (default: Jupyter's, 8888 or the next free)"
+    )
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser (print the address)")
+    p.set_defaults(func=_cmd_lab)
     return parser
 
 

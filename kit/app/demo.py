@@ -9,7 +9,8 @@ from kit.core.paths import OFFICIAL_TEMPLATES, REPO, SAMPLE_DATA
 
 
 def run_demo(out: Path) -> int:
-    from kit.check import check_files, write_outputs
+    from kit.check import check_files
+    from kit.outputs import write_outputs
 
     print("Standards the kit knows:")
     for name, version in standards.available():
@@ -18,10 +19,8 @@ def run_demo(out: Path) -> int:
             f"  {std.title:<45} {len(std.fields):>3} fields, {len(std.codelists):>3} code lists, {len(std.rules):>3} rules"
         )
 
-    templates = sorted(OFFICIAL_TEMPLATES.glob("*.xlsx")) if OFFICIAL_TEMPLATES.exists() else []
-    if templates:
-        print("\nThe official national templates, read as an LA would send them:")
-    for path in templates:
+    print("\nThe official national templates (vendored in the kit), read as an LA would send them:")
+    for path in sorted(OFFICIAL_TEMPLATES.glob("*.xlsx")):
         result = check_files([path], standard="placements", run_checks=False)
         folder = out / "official-templates" / path.stem
         write_outputs(result, folder)

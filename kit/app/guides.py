@@ -59,7 +59,7 @@ def render(std: Standard) -> str:
     for f in std.fields:
         if f.section != current:
             current = f.section
-            lines += [f"### {sections.get(current, current or 'Other')}", ""]
+            lines += [f"### {sections.get(current, current or 'More fields')}", ""]
             lines += ["| field | required | type | column names | meaning |", "|---|---|---|---|---|"]
         kind = f.type
         if f.codelist:
@@ -135,6 +135,9 @@ def expected_guides() -> dict[str, str]:
     for name, version in standards.available():
         std = standards.load(name, version)
         pages[guide_name(std)] = render(std)
+    from kit.region.dataset_schema import render_guide
+
+    pages["regional-dataset-columns.md"] = render_guide()  # the pooled dataset's declared columns
     return pages
 
 

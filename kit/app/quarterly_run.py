@@ -56,7 +56,7 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 def feedback_writer(out: Path):
     """A function writing one LA's feedback outputs into ``out/feedback/<LA>/`` (for ``on_la``)."""
-    from kit.check import write_outputs
+    from kit.outputs import write_outputs
 
     folder = Path(out) / "feedback"
 

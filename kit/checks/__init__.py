@@ -1,10 +1,15 @@
 """Check quality: the standard's expectation suite, run by Great Expectations, read as findings.
 
 ``check_quality(result)`` takes what :func:`kit.check.check_files` converted, builds the suite
-for the file's standard version from the standard file (``suite.build_checks``), runs it through
-Great Expectations on pandas, and turns every unexpected value into a row of the findings
-table with the source row and column letter the LA officer sees. Values that fail an
-error-level value check are then left empty in the standard table (the contract).
+for the file's standard version from the standard file (``suite.build_checks``, or the suite of
+the standard's plug-in, :mod:`kit.checks.registry`), runs it through Great Expectations on pandas,
+and turns every unexpected value into a row of the findings table with the source row and column
+letter the LA officer sees. It returns a :class:`kit.core.results.Checked`: all the findings,
+tidied, and a copy of the standard table with values that failed a value-blanking check left
+empty (the contract). The result it was given is not changed.
+
+Whether a cell can be read as its type or code was decided by conversion (``kit.convert``), whose
+findings are already in the result; the suite does not judge that again.
 
 Great Expectations is imported here, inside the functions, never by ``import kit``.
 """
@@ -13,12 +18,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from kit.checks.suite import VALUE_LEVEL_RULES, Check, build_checks
+from kit.checks.registry import SuitePlugin, suite_plugin
+from kit.checks.suite import BLANKING_RULES, Check, build_checks
+from kit.convert.values import VALUE_RULES
 from kit.core.findings import Finding, to_frame
+from kit.core.results import Checked
 
 __all__ = ["Check", "build_checks", "check_quality", "record_outcomes", "run_checks"]
 
@@ -30,23 +38,27 @@ class CheckOutcome:
     error: str = ""  # set when Great Expectations could not run the check
 
 
-def _expectation(check: Check):
-    """The expectation object of a check: the kit's own (placements, person) or Great Expectations' core."""
+def _expectation(check: Check, plugin: SuitePlugin | None = None):
+    """The expectation object of a check: the kit's own, the standard plug-in's, or Great Expectations' core."""
+    import importlib
+
     import great_expectations.expectations as gxe
 
     from kit.checks import expectations as kit_gxe
-    from kit.person import expectations as person_gxe
 
+    own = importlib.import_module(plugin.expectations) if plugin and plugin.expectations else None
     cls = (
         getattr(kit_gxe, check.expectation, None)
-        or getattr(person_gxe, check.expectation, None)
+        or getattr(own, check.expectation, None)
         or getattr(gxe, check.expectation)
     )
     kwargs = {k: v for k, v in check.kwargs.items() if v is not None or k in ("min_value", "max_value")}
     return cls(**kwargs)
 
 
-def run_checks(table: pd.DataFrame, checks: list[Check]) -> list[CheckOutcome]:
+def run_checks(
+    table: pd.DataFrame, checks: list[Check], plugin: SuitePlugin | None = None
+) -> list[CheckOutcome]:
     """Run ``checks`` on ``table`` (text cells, nulls for empty) in one Great Expectations checkpoint."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
@@ -60,7 +72,7 @@ def run_checks(table: pd.DataFrame, checks: list[Check]) -> list[CheckOutcome]:
     batch = source.add_dataframe_asset(name="standard").add_batch_definition_whole_dataframe(name="all rows")
     expectations = []
     for check in checks:
-        exp = _expectation(check)
+        exp = _expectation(check, plugin)
         exp.notes = check.id  # ties each result back to its check
         expectations.append(exp)
     # Validating the batch directly (not through a stored validation definition) keeps GX from
@@ -93,9 +105,7 @@ def _original(cell: tuple[pd.DataFrame, int] | None, row: int) -> str:
         return ""
 
 
-def _tidy(
-    findings: pd.DataFrame, checks: list[Check], value_rules: set[str] = VALUE_LEVEL_RULES
-) -> pd.DataFrame:
+def _tidy(findings: pd.DataFrame, checks: list[Check], value_rules: set[str]) -> pd.DataFrame:
     """One problem, one finding: drop echoes of a finding that already says it.
 
     A value that is an error (e.g. a negative cost) is not also reported by a sense-range
@@ -126,18 +136,32 @@ def _tidy(
     return findings[~echo].reset_index(drop=True)
 
 
-def check_quality(result, today: dt.date | None = None) -> None:
-    """Run the standard's suite on a :class:`kit.check.CheckResult` and add its findings (in place)."""
+def check_quality(result, today: dt.date | None = None) -> Checked:
+    """Run the standard's suite on a :class:`kit.core.results.CheckResult`; return the findings and emptied values."""
     std = result.standard
-    present = {m.field for f in result.files for m in f.matches if m.applied and m.how != "duplicate"}
+    plugin = suite_plugin(std)
+    present = result.present
     by_design = {x for f in result.files if f.detection.layout for x in f.detection.layout.missing_by_design}
-    checks = build_checks(std, present, by_design)
-    if today is not None:
-        for c in checks:
-            if "today" in c.kwargs:
-                c.kwargs["today"] = today.isoformat()
+    extra: list[Finding] = []
+    if plugin is None:
+        checks = build_checks(std, present, by_design)
+        if today is not None:
+            checks = [_on_day(c, today) for c in checks]
+    else:
+        checks = plugin.build_checks(std, present, by_design, result.profile, today)
+        extra = plugin.file_findings(result, present) if plugin.file_findings else []
     table = result.text[[f.name for f in std.fields]].reset_index(drop=True)
-    record_outcomes(result, checks, run_checks(table, checks), table)
+    blanking = BLANKING_RULES | (
+        plugin.blanking_rules(std) if plugin and plugin.blanking_rules else frozenset()
+    )
+    return record_outcomes(result, checks, run_checks(table, checks, plugin), table, blanking, extra)
+
+
+def _on_day(check: Check, today: dt.date) -> Check:
+    """``check`` judged on ``today`` (checks of dates not in the future)."""
+    if "today" not in check.kwargs:
+        return check
+    return replace(check, kwargs={**check.kwargs, "today": today.isoformat()})
 
 
 def record_outcomes(
@@ -145,17 +169,15 @@ def record_outcomes(
     checks: list[Check],
     outcomes: list[CheckOutcome],
     table: pd.DataFrame,
-    value_rules: set[str] = VALUE_LEVEL_RULES,
+    blanking_rules: set[str] | frozenset[str] = BLANKING_RULES,
     extra: list[Finding] | None = None,
-) -> None:
-    """Turn a suite's outcomes into findings on ``result`` (in place), with the LA's row and column.
+) -> Checked:
+    """A suite's outcomes as findings with the LA's row and column, after those ``result`` has.
 
-    Values that failed an error-level value check (``value_rules``) are left empty in the
-    standard table; conversion's own value findings give way to the suite's; ``extra`` findings
-    (e.g. a profile's missing columns) join them.
+    Values that failed an error-level check of ``blanking_rules`` are left empty in a copy of the
+    standard table; ``extra`` findings (e.g. a profile's missing columns) join them. ``result`` is
+    not changed.
     """
-    from kit.convert.values import VALUE_RULES
-
     matched = [(f.table, m) for f in result.files for m in f.matches if m.applied]
     letters = {(t.path.name, m.field): m.letter for t, m in matched}
     cells = {(t.path.name, m.field): (t.data, m.position) for t, m in matched}
@@ -189,13 +211,11 @@ def record_outcomes(
                     message=check.message.replace("{value}", shown).replace("{field}", check.field),
                 )
             )
-            if check.severity == "error" and check.rule in value_rules:
+            if check.severity == "error" and check.rule in blanking_rules:
                 blank.setdefault(check.field, []).append(pos)
-    kept = result.findings[~result.findings["rule"].isin(VALUE_RULES)]
-    result.findings = _tidy(
-        to_frame(pd.concat([kept, to_frame(findings)], ignore_index=True)), checks, value_rules
-    )
+    value_rules = VALUE_RULES | set(blanking_rules)  # the errors that say a value cannot be used
+    every = to_frame(pd.concat([result.findings, to_frame(findings)], ignore_index=True))
+    data = result.data.copy()
     for name, positions in blank.items():
-        result.data.loc[result.data.index[positions], name] = None
-    result.checked = True
-    result.checks = checks
+        data.loc[data.index[positions], name] = None
+    return Checked(_tidy(every, checks, value_rules), data, tuple(checks))

@@ -8,6 +8,20 @@ from __future__ import annotations
 
 from kit import standards
 from kit.checks.suite import build_checks
+from kit.convert.values import value_rules_for
+
+
+def _every_check(std) -> list:
+    """The suite's checks with conversion's value rules (is it a code, a date...) after each field's
+    "required" check: one list in the order a reader meets them, whichever stage runs each."""
+    suite = build_checks(std)
+    out = []
+    for f in std.fields:
+        own = [c for c in suite if c.field == f.name]
+        required = [c for c in own if c.rule == "required"]
+        out += required + value_rules_for(f, std) + [c for c in own if c.rule != "required"]
+    names = {f.name for f in std.fields}
+    return out + [c for c in suite if c.field not in names]
 
 
 def render_what_we_check() -> str:
@@ -28,7 +42,7 @@ def render_what_we_check() -> str:
         if name != "placements":
             continue
         std = standards.load(name, version)
-        checks = build_checks(std)
+        checks = _every_check(std)
         lines += [f"## {std.title}", "", f"{len(checks)} checks.", ""]
         by_field: dict[str, list] = {}
         for c in checks:

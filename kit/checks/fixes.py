@@ -11,7 +11,7 @@ def suggested_fix(std: Standard, field: str) -> str:
     """A value the standard accepts for ``field``, as an LA would type it in the template.
 
     The template's own example is used where the standard file records one; otherwise the
-    first allowed code, ``Yes``, ``0``, a weekly cost or a date. For training only: a real fix
+    first allowed code, ``true``, ``0``, a weekly cost or a date. For training only: a real fix
     is whatever is true for that child.
     """
     f = std.field(field)
@@ -25,7 +25,7 @@ def suggested_fix(std: Standard, field: str) -> str:
     if f.type == "code":
         return std.codelists[f.codelist].values[0]
     if f.type == "boolean":
-        return "Yes"
+        return "true"  # every file's yes/no spellings accept it (kit.convert.values.TRUE_TEXT)
     if f.type == "integer":
         return "0"
     if f.type == "decimal":

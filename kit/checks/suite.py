@@ -3,33 +3,23 @@
 Each :class:`Check` is one expectation: which Great Expectations class runs it and with what
 arguments, the finding rule it produces, its severity, the message an LA officer reads, and the
 sentence the "what we check" guide prints. ``build_checks`` derives them from the field
-definitions (required, code list, type, bounds, pattern) and the file's ``rules:``.
+definitions (required, bounds) and the file's ``rules:``. Whether a cell can be read as its type
+or code (code lists, yes/no, numbers, dates, patterns, lengths) is conversion's to decide
+(``kit.convert.values``): the suite runs the remaining rules on the values conversion read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kit.standards import Field, Rule, Standard
 
-# Rules that judge a single value: when one fails with an error, the value is left empty in
-# standard.csv (the contract) and kept in findings.csv.
-VALUE_LEVEL_RULES = {
-    "unknown_code",
-    "not_yes_no",
-    "not_whole_number",
-    "not_amount",
-    "not_a_date",
-    "not_outward_code",
-    "bad_format",
-    "too_long",
-    "below_minimum",
-    "above_maximum",
-}
-NUMBER_RE = r"^-?\d+(?:\.\d+)?(?:e[+-]?\d+)?$"
-INTEGER_RE = r"^-?\d+$"
+# Checks of a single typed value: when one fails with an error, the value is left empty in
+# standard.csv (the contract) and kept in findings.csv. Whether a cell can be read as its type or
+# code at all is decided by conversion (kit.convert.values.VALUE_RULES), not here.
+BLANKING_RULES = frozenset({"below_minimum", "above_maximum"})
 
 
 @dataclass
@@ -49,7 +39,7 @@ class Check:
 
     @property
     def blanks_value(self) -> bool:
-        return self.severity == "error" and self.rule in VALUE_LEVEL_RULES
+        return self.severity == "error" and self.rule in BLANKING_RULES
 
 
 def _money(v: float | None) -> str:
@@ -91,82 +81,8 @@ def _field_checks(f: Field, std: Standard, present: set[str] | None = None) -> l
                 "is filled in on every row (required)", [f.name], "standard: required field",
             )
         )  # fmt: skip
-    if f.type == "code":
-        codes = std.codelists[f.codelist].values
-        shown = ", ".join(f"'{c}'" for c in codes)
-        message = (
-            f"'{{value}}' is not one of the allowed answers for {f.title} ({shown}). Choose one of them."
-        )
-        if f.multi:
-            checks.append(
-                Check(
-                    f"{f.name}.codes", "unknown_code", "error", f.name, "ExpectColumnValuesToBeCodesFromList",
-                    {**col, "value_set": codes, "separator": ";"}, message,
-                    f"holds one or more of {shown}, separated by ';'", [f.name], f"standard: code list {f.codelist}",
-                )
-            )  # fmt: skip
-        else:
-            checks.append(
-                Check(
-                    f"{f.name}.codes", "unknown_code", "error", f.name, "ExpectColumnValuesToBeInSet",
-                    {**col, "value_set": codes}, message, f"is one of {shown}", [f.name],
-                    f"standard: code list {f.codelist}",
-                )
-            )  # fmt: skip
-    elif f.type == "boolean":
-        checks.append(
-            Check(
-                f"{f.name}.boolean", "not_yes_no", "error", f.name, "ExpectColumnValuesToBeInSet",
-                {**col, "value_set": ["true", "false"]}, f"'{{value}}' is not Yes or No. Enter Yes or No for {f.title}.",
-                "is Yes or No", [f.name], "standard: boolean",
-            )
-        )  # fmt: skip
-    elif f.type == "integer":
-        checks.append(
-            Check(
-                f"{f.name}.integer", "not_whole_number", "error", f.name, "ExpectColumnValuesToMatchRegex",
-                {**col, "regex": INTEGER_RE}, "'{value}' is not a whole number. Enter a count, e.g. 0, 1 or 2.",
-                "is a whole number", [f.name], "standard: integer",
-            )
-        )  # fmt: skip
-    elif f.type == "decimal":
-        checks.append(
-            Check(
-                f"{f.name}.amount", "not_amount", "error", f.name, "ExpectColumnValuesToMatchRegex",
-                {**col, "regex": NUMBER_RE}, "'{value}' is not an amount in pounds. Enter the weekly cost, e.g. 1250.50.",
-                "is an amount in pounds", [f.name], "standard: decimal",
-            )
-        )  # fmt: skip
-    elif f.type == "date":
-        checks.append(
-            Check(
-                f"{f.name}.date", "not_a_date", "error", f.name, "ExpectColumnValuesToBeRealDates", col,
-                "'{value}' is not a valid date written day first. Enter it as DD/MM/YYYY, e.g. 12/02/2024.",
-                "is a real calendar date (written day first, DD/MM/YYYY)", [f.name], "standard: date",
-            )
-        )  # fmt: skip
-    elif f.type == "outward_code" or (f.type == "string" and f.pattern):
-        rule = "not_outward_code" if f.type == "outward_code" else "bad_format"
-        pattern = f.pattern or r"^[A-Z]{1,2}[0-9][0-9A-Z]?$"
-        message = (
-            "'{value}' is not the first part of a postcode. Enter the outward code only, e.g. TA3 or BS10."
-            if f.type == "outward_code"
-            else f"'{{value}}' is not in the format {f.title} needs."
-        )
-        checks.append(
-            Check(
-                f"{f.name}.format", rule, "error", f.name, "ExpectColumnValuesToMatchRegex",
-                {**col, "regex": pattern}, message, f"matches the pattern `{pattern}`", [f.name], "standard: pattern",
-            )
-        )  # fmt: skip
-    if f.max_length and f.type in ("string", "outward_code") and not f.pattern:
-        checks.append(
-            Check(
-                f"{f.name}.length", "too_long", "error", f.name, "ExpectColumnValueLengthsToBeBetween",
-                {**col, "max_value": int(f.max_length)}, f"'{{value}}' is longer than {f.max_length} characters.",
-                f"is at most {f.max_length} characters long", [f.name], "standard: max length",
-            )
-        )  # fmt: skip
+    # Codes, yes/no, numbers, dates, patterns and lengths: conversion (kit.convert) decides whether
+    # a cell can be read as its type, once; the suite judges the values it read.
     if f.type in ("integer", "decimal") and (f.min is not None or f.max is not None):
         if f.min is not None:
             what = "amount" if f.type == "decimal" else "number"
@@ -324,8 +240,10 @@ def build_checks(
 
     A field with no column in the file is reported once as a missing column, not on every row,
     so its checks (and rules that read it) are left out, with one exception: an "Other needs its
-    text" rule still runs when the text column is absent (every such row lacks the text), unless
-    the file's template has no column for the text by design.
+    text" rule still runs when the text column is absent (every such row lacks the text). When the
+    file's template has no column for the text by design, the rule's
+    ``if_text_column_missing_by_design`` variant runs instead (a warning on the cell that chose
+    Other, naming the national consequence), or nothing if the rule has no such variant.
     """
     checks = [c for f in std.fields for c in _field_checks(f, std, present)]
     rule_checks = [(r, c) for r in std.rules for c in _rule_checks(r, std)]
@@ -334,7 +252,28 @@ def build_checks(
     kept = [c for c in checks if c.field == "(row)" or set(c.fields) <= present]
     for rule, c in rule_checks:
         missing = set(c.fields) - present
-        text_absent = rule.kind == "required_if" and missing == {c.field} and c.field not in by_design
-        if c.field == "(row)" or not missing or text_absent:
+        text_absent = rule.kind == "required_if" and missing == {c.field}
+        if c.field == "(row)" or not missing or (text_absent and c.field not in by_design):
             kept.append(c)
+        elif text_absent and rule.params.get("if_text_column_missing_by_design"):
+            kept.append(_without_text_column(rule, c))
     return kept
+
+
+def _without_text_column(rule: Rule, check: Check) -> Check:
+    """An "Other needs its text" check for a layout with no column for the text, by design.
+
+    The national validator rejects every record that chose Other without the text, whatever the
+    template offered, so the row is flagged, on the cell that chose Other, with the rule's variant
+    severity and message (the standard file's ``if_text_column_missing_by_design``).
+    """
+    variant = rule.params["if_text_column_missing_by_design"]
+    chosen = next(f for f in check.fields if f != check.field)
+    return replace(
+        check,
+        id=f"{check.id}:no_text_column",
+        field=chosen,
+        severity=variant.get("severity", "warning"),
+        message=" ".join(str(variant.get("message", rule.message)).split()),
+        sentence=f"{check.sentence} (as a warning where the layout has no column for {check.field})",
+    )

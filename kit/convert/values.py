@@ -13,7 +13,13 @@ The conversions the standard needs, decided per field from the standard file:
   ``12,34`` are errors, never guesses);
 * dates: ISO or UK day-first (``12/2/2024`` is 12 February), never month-first; Excel serial
   numbers are accepted with a warning;
-* outward codes are upper-cased; a full postcode is cut to its outward code with a warning.
+* outward codes are upper-cased; a full postcode is cut to its outward code with a warning;
+* a standard with types of its own (the person standard's NHS numbers, crosswalked codes) plugs
+  its converters in through :mod:`kit.convert.registry`.
+
+This module is the one owner of "can this cell be read as its type or code": it decides it once
+and says so in a finding (``VALUE_RULES``); the expectation suite (``kit.checks``) does not judge
+it again. :func:`value_rules_for` lists these rules per field for the "what we check" page.
 
 Work is done once per distinct value (``pandas.factorize``), then spread back to every row with
 numpy, so a million-row file converts in seconds.
@@ -30,6 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from kit.convert.registry import ColumnContext, converter_factory
 from kit.core.findings import Finding, column_letter
 from kit.standards import Field, Standard, normalise_code
 
@@ -81,8 +88,8 @@ class ColumnResult:
     text: pd.Series | None = None
 
 
-# Findings about a value's type, format or code. The quality suite checks these again (in Great
-# Expectations, on ColumnResult.text), so when it runs these conversion findings give way to its own.
+# Findings about a value's type, format or code: decided here, once (the suite does not check them
+# again). An error among them leaves the cell empty in the standard table and keeps it in the findings.
 VALUE_RULES = {
     "unknown_code",
     "not_yes_no",
@@ -172,20 +179,18 @@ def _convert_code(text: str, f: Field, codes, user: dict[str, str | None]) -> Ou
             else:
                 out.append(code)
         if bad:
-            return Outcome(None, "unknown_code", "error", _unknown_message(bad[0], f, codes.values))
+            return Outcome(None, "unknown_code", "error", unknown_code_message(text, f, codes.values))
         return Outcome(";".join(dict.fromkeys(out)) or None)
     code = _one_code(text, codes, user)
     if code is None:
-        return Outcome(None, "unknown_code", "error", _unknown_message(text, f, codes.values))
+        return Outcome(None, "unknown_code", "error", unknown_code_message(text, f, codes.values))
     return Outcome(code)
 
 
-def _unknown_message(value: str, f: Field, allowed: list[str]) -> str:
+def unknown_code_message(value: str, f: Field, allowed: list[str]) -> str:
+    """The finding for a value that is none of the field's codes (the whole cell is quoted)."""
     shown = ", ".join(f"'{a}'" for a in allowed)
-    return (
-        f"'{value}' is not one of the allowed answers for {f.title} ({shown}). "
-        "Choose one of them, or map it in the LA's mapping file."
-    )
+    return f"'{value}' is not one of the allowed answers for {f.title} ({shown}). Choose one of them."
 
 
 def convert_boolean(text: str, f: Field, invert: bool) -> Outcome:
@@ -276,13 +281,10 @@ def convert_date(text: str, f: Field, date_format: str) -> Outcome:
     """A date (see :func:`parse_date`); never a month-first guess."""
     value, note = parse_date(text, date_format)
     if value is None:
-        how = "day first, DD/MM/YYYY" if date_format == "day-first" else "as YYYY-MM-DD"
+        how = "day first. Enter it as DD/MM/YYYY" if date_format == "day-first" else "as YYYY-MM-DD. Enter it"
         example = "12/02/2024" if date_format == "day-first" else "2024-02-12"
         return Outcome(
-            None,
-            "not_a_date",
-            "error",
-            f"'{text}' is not a valid date written {how}. Enter it like {example} (12 February 2024).",
+            None, "not_a_date", "error", f"'{text}' is not a valid date written {how}, e.g. {example}."
         )
     if note == "excel_serial":
         return Outcome(
@@ -324,12 +326,13 @@ def convert_outward_code(text: str, f: Field) -> Outcome:
 
 
 def convert_string(text: str, f: Field) -> Outcome:
-    """Free text, trimmed; too long or the wrong pattern is an error."""
+    """Free text, trimmed; the wrong pattern (or, for a field with no pattern, too long) is an error."""
     value = text.strip()
-    if f.max_length and len(value) > f.max_length:
-        return Outcome(None, "too_long", "error", f"'{value[:40]}' is longer than {f.max_length} characters.")
-    if f.pattern and not re.match(f.pattern, value):
-        return Outcome(None, "bad_format", "error", f"'{value[:40]}' is not in the format {f.title} needs.")
+    if f.pattern:
+        if not re.match(f.pattern, value):
+            return Outcome(None, "bad_format", "error", f"'{value}' is not in the format {f.title} needs.")
+    elif f.max_length and len(value) > f.max_length:
+        return Outcome(None, "too_long", "error", f"'{value}' is longer than {f.max_length} characters.")
     return Outcome(value)
 
 
@@ -338,9 +341,22 @@ def convert_string(text: str, f: Field) -> Outcome:
 
 
 def converter_for(
-    f: Field, std: Standard, *, invert: bool = False, date_format: str = "day-first", user_values=None
+    f: Field,
+    std: Standard,
+    *,
+    invert: bool = False,
+    date_format: str = "day-first",
+    user_values=None,
+    header: str = "",
 ) -> Callable[[str], Outcome]:
-    """The function that converts one (stripped, non-empty) cell of field ``f``."""
+    """The function that converts one (stripped, non-empty) cell of field ``f``.
+
+    A standard's plug-in (:mod:`kit.convert.registry`) is asked first; the shared converters by
+    type follow.
+    """
+    plugged = _plugged(f, std, invert=invert, date_format=date_format, user_values=user_values, header=header)
+    if plugged is not None:
+        return plugged
     if f.type == "code":
         codes = std.codes_for(f.name)
         user = user_codes(user_values, codes)
@@ -356,6 +372,11 @@ def converter_for(
     if f.type == "outward_code":
         return lambda t: convert_outward_code(t, f)
     return lambda t: convert_string(t, f)
+
+
+def _plugged(f: Field, std: Standard, **context) -> Callable[[str], Outcome] | None:
+    factory = converter_factory(std.standard)
+    return factory(f, std, ColumnContext(**context)) if factory is not None else None
 
 
 DTYPES = {"boolean": "boolean", "integer": "Int64", "decimal": "Float64"}
@@ -447,14 +468,17 @@ def convert_column(
     invert: bool = False,
     date_format: str = "day-first",
     user_values: dict[str, str | None] | None = None,
+    header: str = "",
 ) -> ColumnResult:
     """Convert one source column (text cells, index = source row) into the field's values."""
     index = raw.index
-    if _plain_text(f):
+    convert = _plugged(f, std, invert=invert, date_format=date_format, user_values=user_values, header=header)
+    if convert is None and _plain_text(f):
         series = _plain_column(raw, f)
         return ColumnResult(series, [], series)
     codes, uniques = _distinct(raw)
-    convert = converter_for(f, std, invert=invert, date_format=date_format, user_values=user_values)
+    if convert is None:
+        convert = converter_for(f, std, invert=invert, date_format=date_format, user_values=user_values)
     outcomes = _outcomes(uniques, f, convert)
     findings = _findings(raw, codes, outcomes, f, letter, source_file, la)
     values = _typed([o.value for o in outcomes], f, codes, index)
@@ -498,7 +522,7 @@ def _findings(
                 source_row=int(row),
                 source_column=letter,
                 field=f.name,
-                value=str(cell),
+                value=str(cell).strip(),
                 rule=o.rule,
                 severity=o.severity,
                 message=o.message,
@@ -516,4 +540,58 @@ def empty_column(index: pd.Index, f: Field) -> pd.Series:
     return pd.Series(np.full(len(index), None, dtype=object), index=index)
 
 
-__all__ = ["convert_column", "empty_column", "parse_date", "split_multi", "column_letter"]
+# ---------------------------------------------------------------------------------------------
+# What conversion checks, field by field (for the "what we check" page)
+
+
+@dataclass(frozen=True)
+class ValueRule:
+    """One value-level rule conversion applies to a field, as the "what we check" page lists it."""
+
+    rule: str
+    severity: str
+    field: str
+    sentence: str
+    source: str
+
+
+def value_rules_for(f: Field, std: Standard) -> list[ValueRule]:
+    """The rules by which conversion decides whether a cell of ``f`` can be read (shared types)."""
+
+    def rule(name: str, sentence: str, source: str) -> ValueRule:
+        return ValueRule(name, "error", f.name, sentence, source)
+
+    out = []
+    if f.type == "code":
+        shown = ", ".join(f"'{c}'" for c in std.codelists[f.codelist].values)
+        sentence = f"holds one or more of {shown}, separated by ';'" if f.multi else f"is one of {shown}"
+        out.append(rule("unknown_code", sentence, f"standard: code list {f.codelist}"))
+    elif f.type == "boolean":
+        out.append(rule("not_yes_no", "is Yes or No", "standard: boolean"))
+    elif f.type == "integer":
+        out.append(rule("not_whole_number", "is a whole number", "standard: integer"))
+    elif f.type == "decimal":
+        out.append(rule("not_amount", "is an amount in pounds", "standard: decimal"))
+    elif f.type == "date":
+        out.append(
+            rule("not_a_date", "is a real calendar date (written day first, DD/MM/YYYY)", "standard: date")
+        )
+    elif f.type == "outward_code" or (f.type == "string" and f.pattern):
+        pattern = f.pattern or OUTWARD_RE.pattern
+        name = "not_outward_code" if f.type == "outward_code" else "bad_format"
+        out.append(rule(name, f"matches the pattern `{pattern}`", "standard: pattern"))
+    if f.max_length and f.type in ("string", "outward_code") and not f.pattern:
+        out.append(rule("too_long", f"is at most {f.max_length} characters long", "standard: max length"))
+    return out
+
+
+__all__ = [
+    "VALUE_RULES",
+    "ValueRule",
+    "column_letter",
+    "convert_column",
+    "empty_column",
+    "parse_date",
+    "split_multi",
+    "value_rules_for",
+]

@@ -29,7 +29,7 @@ COLUMNS = [
 ]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Finding:
     rule: str
     severity: str

@@ -23,6 +23,7 @@ from kit.core.errors import KitError
 from kit.forecast.backtest import Backtest, run_backtest
 from kit.forecast.categories import AGE_BANDS, TYPE_LABELS, TYPES, type_from_903
 from kit.forecast.costing import (
+    SENSE_RANGE,
     cost_table,
     costs_out_of_range,
     needs_mix,
@@ -173,7 +174,8 @@ def forecast_region(
             table = cost_table(placements) if costs is None else costs
             if costs is None and costs_out_of_range(placements):
                 notes.append(
-                    f"{costs_out_of_range(placements)} weekly costs outside £100 to £100,000 left out of the "
+                    f"{costs_out_of_range(placements)} weekly costs outside £{SENSE_RANGE[0]:,.0f} to "
+                    f"£{SENSE_RANGE[1]:,.0f} (the standard's sense range) left out of the "
                     "cost table (the quality checks flag them; most are keying slips)."
                 )
             for name, proj in {"Baseline": base, **runs}.items():

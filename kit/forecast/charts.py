@@ -4,7 +4,8 @@ In: the tables of a :class:`~kit.forecast.result.ForecastResult`. Out: matplotli
 (built without pyplot, so they render on servers and in tests with no display; a notebook shows a
 Figure returned by a cell). Every chart follows the Analysis Function's guidance: a title that states
 the finding, labelled axes with units, a source line, the colour-blind-safe palette, and series
-labelled directly where there is room.
+labelled directly where there is room. Colours and matplotlib settings come from
+:mod:`kit.publish.style`, the same as the sufficiency charts.
 """
 
 from __future__ import annotations
@@ -19,17 +20,9 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from kit.forecast.baseline import METHOD_LABELS
 from kit.forecast.categories import TYPE_LABELS, TYPES
+from kit.publish.style import DARK_BLUE, DARK_GREY, LIGHT_BLUE, MID_BLUE, ORANGE, PALETTE, styled
 
-DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE, DARK_GREY, LIGHT_PURPLE = (
-    "#12436D",
-    "#28A197",
-    "#801650",
-    "#F46A25",
-    "#3D3D3D",
-    "#A285D1",
-)
-PALETTE = (DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE, DARK_GREY, LIGHT_PURPLE)
-BAND_95, BAND_80 = "#6BACE6", "#2073BC"  # the guidance's sequential blues, for interval bands
+BAND_95, BAND_80 = LIGHT_BLUE, MID_BLUE  # the guidance's sequential blues, for interval bands
 SOURCE = "Source: pooled SSDA903 episodes"
 
 
@@ -63,6 +56,7 @@ def _style(ax) -> None:
     ax.tick_params(labelsize=8)
 
 
+@styled
 def projection_chart(history: pd.DataFrame, projection: pd.DataFrame, source: str = SOURCE) -> Figure:
     """Children looked after by type: history, projected median and 80% / 95% intervals, one panel per type.
 
@@ -124,6 +118,7 @@ def projection_chart(history: pd.DataFrame, projection: pd.DataFrame, source: st
     return _finish(fig, title, f"{source}; stock-and-flow model (Monte-Carlo simulation).")
 
 
+@styled
 def backtest_chart(summary: pd.DataFrame, holdout_quarters: int, source: str = SOURCE) -> Figure:
     """Error (MAPE by type; weighted error for all types together) for the model and the better baseline.
 
@@ -165,6 +160,7 @@ def backtest_chart(summary: pd.DataFrame, holdout_quarters: int, source: str = S
     return _finish(fig, title, f"{source}; backtest from one forecast origin.")
 
 
+@styled
 def spend_chart(spend: pd.DataFrame, source: str = SOURCE) -> Figure:
     """Projected annual spend by type with 80% intervals, one group of bars per projection year.
 
@@ -209,6 +205,7 @@ def spend_chart(spend: pd.DataFrame, source: str = SOURCE) -> Figure:
     return _finish(fig, title, f"{source} and placements-standard weekly costs; inflation applied.")
 
 
+@styled
 def scenario_chart(comparison: pd.DataFrame, source: str = SOURCE) -> Figure:
     """Each scenario against the baseline: change in children by type at the horizon, and in total spend.
 

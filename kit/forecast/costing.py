@@ -34,24 +34,28 @@ import numpy as np
 import pandas as pd
 
 from kit.core.errors import KitError
-from kit.forecast.categories import TYPES, type_from_placements
+from kit.forecast.categories import OTHER, TYPES, type_from_placements
 from kit.forecast.stock_flow import QUANTILES, Projection
+from kit.region import derive as D
 
-NEEDS_BANDS = ("0 risks", "1-2 risks", "3+ risks")
-SENSE_RANGE = (100.0, 100_000.0)
-"""Weekly costs outside the standard's sense range (pounds) are left out of the cost table: they are
-almost always keying slips (a misplaced decimal point) that the quality checks flag as warnings."""
+NEEDS_BANDS = D.NEEDS_BANDS
+SENSE_RANGE = D.cost_sense_range()
+"""Weekly costs outside the standard's sense range (pounds; read from the standard files' rule by
+:func:`kit.region.derive.cost_sense_range`) are left out of the cost table, as the report's
+annualised spend leaves them out: they are almost always keying slips (a misplaced decimal point)
+that the quality checks flag as warnings."""
 MIN_ROWS = 10
 """Fewer placements than this in a type x band: that cell's cost falls back to the type's (band "all")."""
-WEEKS_PER_YEAR = 365.25 / 7
+WEEKS_PER_YEAR = D.WEEKS_PER_YEAR
+"""The kit's one year in weeks (365.25 / 7), the same as the report's annualised spend."""
 
 
 def _typed(placements: pd.DataFrame) -> pd.DataFrame:
+    placements = D.ensure_derived(placements)  # needs band and commercial type: the one derivation
     df = pd.DataFrame(index=placements.index)
     df["type"] = type_from_placements(placements)
-    df["needs_band"] = placements["needs_band"].astype("string") if "needs_band" in placements else pd.NA
-    cost = placements["totalWeeklyCost"] if "totalWeeklyCost" in placements else pd.Series(np.nan, df.index)
-    df["cost"] = pd.to_numeric(cost, errors="coerce").astype(float)
+    df["needs_band"] = placements["needs_band"].astype("string")
+    df["cost"] = D.weekly_cost(placements)
     start = placements["placement_start"] if "placement_start" in placements else pd.Series(pd.NaT, df.index)
     df["start"] = pd.to_datetime(start, errors="coerce")
     return df[df["type"] != ""]
@@ -78,7 +82,7 @@ def needs_mix(placements: pd.DataFrame, until=None, mix_quarters: int = 4) -> pd
     rows = []
     every = df["needs_band"].value_counts().reindex(NEEDS_BANDS, fill_value=0)
     for t in TYPES:
-        if t == "other":
+        if t == OTHER:
             continue
         this_type = recent[recent["type"] == t]
         source = "recent"
@@ -110,8 +114,7 @@ def cost_table(placements: pd.DataFrame) -> pd.DataFrame:
     "all" row is used for them).
     """
     df = _typed(placements)
-    lo, hi = SENSE_RANGE
-    df = df[df["cost"].notna() & (df["cost"] >= lo) & (df["cost"] <= hi)]
+    df = df[D.in_sense_range(df["cost"])]
     rows = []
     for t in TYPES:
         sub = df[df["type"] == t]
@@ -139,7 +142,7 @@ def cost_table(placements: pd.DataFrame) -> pd.DataFrame:
 def costs_out_of_range(placements: pd.DataFrame) -> int:
     """How many recorded weekly costs fall outside :data:`SENSE_RANGE` (left out of the cost table)."""
     cost = _typed(placements)["cost"].dropna()
-    return int(((cost < SENSE_RANGE[0]) | (cost > SENSE_RANGE[1])).sum())
+    return int((~D.in_sense_range(cost)).sum())
 
 
 def _cost_lookup(costs: pd.DataFrame, t: str, band: str) -> tuple[float, float, float] | None:
@@ -185,7 +188,7 @@ def simulate_spend(
     counts = projection.by_type()[:, 1:, :].astype(float)  # month ends after the start
     dates = projection.dates
     weeks = np.diff(dates.to_numpy()).astype("timedelta64[D]").astype(float) / 7.0
-    years_from_start = (dates[1:] - dates[0]).days.to_numpy() / 365.25
+    years_from_start = (dates[1:] - dates[0]).days.to_numpy() / D.DAYS_PER_YEAR
     price = (1.0 + inflation) ** years_from_start
     n_months = counts.shape[1]
     n_years = int(np.ceil(n_months / 12))

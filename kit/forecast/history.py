@@ -36,9 +36,12 @@ from kit.forecast.categories import (
     blank_provider_count,
     type_from_903,
 )
+from kit.region.derive import EPISODE as EP  # 903 columns by role: reference/ssda903.yaml
+from kit.region.derive import SSDA903 as D_SSDA903
 
-REQUIRED = ("la", "child", "DECOM", "DEC", "PLACE", "PLACE_PROVIDER", "dob")
-SHORT_BREAKS = ("V3", "V4")
+DECOM, DEC, PLACE, PROVIDER, LS = EP.start, EP.end, EP.place, EP.provider, EP.legal_status
+REQUIRED = ("la", "child", DECOM, DEC, PLACE, PROVIDER, "dob")
+SHORT_BREAKS = tuple(D_SSDA903.raw["legal_status_short_breaks"])
 
 
 @dataclass
@@ -144,13 +147,13 @@ def prepare_episodes(episodes: pd.DataFrame, data_start=None, data_end=None) -> 
         )
     notes: list[str] = []
     ep = episodes.copy()
-    ep["DECOM"] = _dates(ep["DECOM"], "DECOM")
-    ep["DEC"] = _dates(ep["DEC"], "DEC")
+    ep[DECOM] = _dates(ep[DECOM], DECOM)
+    ep[DEC] = _dates(ep[DEC], DEC)
     ep["dob"] = _dates(ep["dob"], "dob")
     n0 = len(ep)
-    ep = ep[ep["DECOM"].notna()]
-    if "LS" in ep:
-        breaks = ep["LS"].astype("string").str.strip().str.upper().isin(SHORT_BREAKS).fillna(False)
+    ep = ep[ep[DECOM].notna()]
+    if LS in ep:
+        breaks = ep[LS].astype("string").str.strip().str.upper().isin(SHORT_BREAKS).fillna(False)
         if breaks.any():
             notes.append(f"{int(breaks.sum())} episodes under a series of short breaks (V3/V4) left out.")
         ep = ep[~breaks.to_numpy(dtype=bool)]
@@ -163,22 +166,20 @@ def prepare_episodes(episodes: pd.DataFrame, data_start=None, data_end=None) -> 
     if ep.empty:
         raise KitError("No usable SSDA903 episodes: every episode lacks a start date or a date of birth.")
 
-    start_all = _history_start(episodes, ep["DEC"], ep["DECOM"])
+    start_all = _history_start(episodes, ep[DEC], ep[DECOM])
     data_start = pd.Timestamp(data_start) if data_start is not None else start_all
     data_end = (
-        pd.Timestamp(data_end)
-        if data_end is not None
-        else max(ep["DECOM"].max(), ep["DEC"].max()).normalize()
+        pd.Timestamp(data_end) if data_end is not None else max(ep[DECOM].max(), ep[DEC].max()).normalize()
     )
-    ep = ep[ep["DECOM"] <= data_end]
+    ep = ep[ep[DECOM] <= data_end]
 
     ep["key"] = pd.factorize(ep["la"].astype(str) + "\x1f" + ep["child"].astype(str))[0]
-    order = ["key", "DECOM"] + (["year"] if "year" in ep else [])
-    ep = ep.sort_values(order, kind="stable").drop_duplicates(["key", "DECOM"], keep="last")
-    nxt = ep.groupby("key")["DECOM"].shift(-1)
-    end = ep["DEC"].where(ep["DEC"].notna() & (nxt.isna() | (ep["DEC"] <= nxt)), nxt)
+    order = ["key", DECOM] + (["year"] if "year" in ep else [])
+    ep = ep.sort_values(order, kind="stable").drop_duplicates(["key", DECOM], keep="last")
+    nxt = ep.groupby("key")[DECOM].shift(-1)
+    end = ep[DEC].where(ep[DEC].notna() & (nxt.isna() | (ep[DEC] <= nxt)), nxt)
     end = end.where(end.isna() | (end <= data_end), pd.NaT)  # ends after the extract date are not known yet
-    blank = blank_provider_count(ep["PLACE"], ep["PLACE_PROVIDER"])
+    blank = blank_provider_count(ep[PLACE], ep[PROVIDER])
     if blank:
         notes.append(
             f"{blank} foster or children's-home episodes have no PLACE_PROVIDER: counted as in-house."
@@ -186,9 +187,9 @@ def prepare_episodes(episodes: pd.DataFrame, data_start=None, data_end=None) -> 
     spells = pd.DataFrame(
         {
             "key": ep["key"].to_numpy(),
-            "start": ep["DECOM"].to_numpy(),
+            "start": ep[DECOM].to_numpy(),
             "end": end.to_numpy(),
-            "type": type_from_903(ep["PLACE"], ep["PLACE_PROVIDER"]),
+            "type": type_from_903(ep[PLACE], ep[PROVIDER]),
             "dob": ep["dob"].to_numpy(),
         }
     )

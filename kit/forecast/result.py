@@ -5,9 +5,13 @@ are ``projection``, ``intervals``, ``by_age``, ``backtest`` (and ``backtest_deta
 ``needs_mix``, ``cost_table``, ``scenario_comparison``, ``entries`` and ``transitions``;
 ``write(out_dir)`` saves them as CSV with the charts as PNG.
 
-Small numbers: recorded counts (history and the backtest's actual counts) below ``suppress_below``
-(default 5) are blanked in the CSV files, and the rates table leaves out cells resting on fewer
-child-months than that; projected values are model outputs, rounded to whole children or pounds.
+Small numbers: every table written passes through :mod:`kit.publish.suppression`, the kit's one
+suppression, by the shapes in :func:`table_shapes`: recorded counts of children (history, the
+backtest's actual counts, entrants, placements behind the needs mix and the costs) below
+``suppress_below`` (default 5) are hidden with enough others that none can be worked out from the
+totals, with the values that come from them; the rates and costs tables leave out rows resting on
+fewer child-months or placements than that. The charts draw the suppressed history. Projected
+values are model outputs, rounded to whole children or pounds.
 """
 
 from __future__ import annotations
@@ -28,6 +32,54 @@ from kit.forecast.stock_flow import Projection, Rates
 INTERVAL_COLUMNS = ["lower_95", "lower_80", "median", "upper_80", "upper_95"]
 
 
+def table_shapes() -> dict:
+    """How the counts of children in each written table add up (for :mod:`kit.publish.suppression`).
+
+    Every table written is listed; an empty shape means the table holds model results (projected
+    children, intervals, scores, spend, shares of the simulation), not counts of children.
+    """
+    from kit.analysis.measures import Column, Grid, Shape
+
+    model = Shape()
+    return {
+        # recorded children at each quarter end by type; the ``total`` type is each quarter's total
+        "projection": Shape(
+            (Grid("quarter_end", "type", "recorded", blocks=("kind",), column_total="total"),)
+        ),
+        "backtest_detail": Shape(
+            (
+                Grid(
+                    "quarter_end",
+                    "type",
+                    "actual",
+                    derived=("error", "abs_error", "in_80", "in_95"),
+                    blocks=("method",),
+                    column_total="total",
+                ),
+            )
+        ),
+        "entries": Shape((Column("entrants_observed", derived=("entrants_per_quarter", "dispersion")),)),
+        "needs_mix": Shape((Grid("type", "needs_band", "placements", derived=("share",)),)),
+        "cost_table": Shape(
+            (
+                Grid(
+                    "type",
+                    "needs_band",
+                    "n",
+                    column_total="all",
+                    derived=("mean_weekly", "sd_weekly", "p10", "median", "p90"),
+                ),
+            )
+        ),
+        "transitions": model,  # rates; rows on fewer child-months than the threshold are left out
+        "intervals": model,
+        "projection_by_age": model,
+        "backtest": model,
+        "spend": model,
+        "scenario_comparison": model,
+    }
+
+
 def projection_tables(history: pd.DataFrame, projection: Projection) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(projection, intervals): recorded and projected children by quarter and type, long format."""
     rec = history.reset_index().melt(id_vars="quarter_end", var_name="type", value_name="recorded")
@@ -46,8 +98,12 @@ def projection_tables(history: pd.DataFrame, projection: Projection) -> tuple[pd
 
 def _round(frame: pd.DataFrame, digits: int) -> pd.DataFrame:
     """Round the numeric columns only (dates and text untouched)."""
+    attrs, frame = frame.attrs, frame.copy()
+    frame.attrs = {}  # a suppressed table's mask (a frame in attrs) would stop pandas combining columns
     num = frame.select_dtypes("number").columns
-    return frame.assign(**{c: frame[c].round(digits) for c in num})
+    out = frame.assign(**{c: frame[c].round(digits) for c in num})
+    out.attrs = attrs
+    return out
 
 
 def scenario_comparison(
@@ -235,10 +291,11 @@ class ForecastResult:
         return "\n".join(lines)
 
     # --- charts --------------------------------------------------------------------------------
-    def charts(self) -> dict[str, object]:
-        """The forecast's charts as matplotlib Figures, by file name stem."""
+    def charts(self, suppress_below: int = 5) -> dict[str, object]:
+        """The forecast's charts as matplotlib Figures, by file name stem (history suppressed)."""
         source = f"Source: pooled SSDA903 episodes, {self.region}"
-        out = {"projection": charts.projection_chart(self.history, self.intervals, source)}
+        history = self.published_history(suppress_below)
+        out = {"projection": charts.projection_chart(history, self.intervals, source)}
         if self.backtest_result is not None:
             out["backtest"] = charts.backtest_chart(
                 self.backtest, self.backtest_result.holdout_quarters, source
@@ -250,32 +307,51 @@ class ForecastResult:
         return out
 
     # --- writing -------------------------------------------------------------------------------
+    def published_history(self, suppress_below: int = 5) -> pd.DataFrame:
+        """The recorded counts (quarter ends x types and ``total``) as published: small ones hidden (NaN)."""
+        from kit.publish.suppression import suppress_table
+
+        proj = self.projection[self.projection["kind"] == "recorded"]
+        safe = suppress_table(proj, table_shapes()["projection"], suppress_below)
+        wide = safe.pivot_table(
+            index="quarter_end", columns="type", values="recorded", aggfunc="first", dropna=False
+        )
+        return wide.reindex(index=self.history.index, columns=self.history.columns).astype(float)
+
     def tables(self, suppress_below: int = 5) -> dict[str, pd.DataFrame]:
-        """The tables as written: small recorded counts blanked, values rounded."""
-        proj = self.projection.copy()
-        small = proj["recorded"].notna() & (proj["recorded"] > 0) & (proj["recorded"] < suppress_below)
-        proj.loc[small, "recorded"] = np.nan
-        out = {
-            "projection": proj.round({"mean": 1, "median": 0}),
-            "intervals": _round(self.intervals, 0),
-            "projection_by_age": _round(self.by_age, 1),
-            "entries": _round(self.entries, 2),
-            "transitions": _round(self.transitions[self.transitions["child_months"] >= suppress_below], 4),
+        """The tables as written: through :func:`kit.publish.suppression.suppress_tables` by
+        :func:`table_shapes`, thin rates and costs left out, values rounded."""
+        from kit.publish.suppression import suppress_tables, withhold_thin_rows
+
+        raw = {
+            "projection": self.projection,
+            "intervals": self.intervals,
+            "projection_by_age": self.by_age,
+            "entries": self.entries,
+            "transitions": withhold_thin_rows(self.transitions, "child_months", suppress_below),
         }
         if self.backtest_result is not None:
-            detail = self.backtest_detail.astype({"actual": float, "in_80": "boolean", "in_95": "boolean"})
-            hide = (detail["actual"] > 0) & (detail["actual"] < suppress_below)
-            for col in ("actual", "error", "abs_error", "in_80", "in_95"):
-                detail.loc[hide, col] = pd.NA
-            out["backtest"] = _round(self.backtest, 2)
-            out["backtest_detail"] = _round(detail, 1)
+            raw["backtest"] = self.backtest
+            raw["backtest_detail"] = self.backtest_detail.astype(
+                {"actual": float, "in_80": "boolean", "in_95": "boolean"}
+            )
         if self.spend is not None:
-            out["spend"] = _round(self.spend, 0)
-            out["needs_mix"] = _round(self.needs_mix, 3)
+            raw["spend"] = self.spend
+            raw["needs_mix"] = self.needs_mix
             costs = self.cost_table
-            out["cost_table"] = _round(costs[costs["n"] >= suppress_below] if "n" in costs else costs, 0)
+            raw["cost_table"] = withhold_thin_rows(costs, "n", suppress_below) if "n" in costs else costs
         if self.scenario_comparison is not None:
-            out["scenario_comparison"] = _round(self.scenario_comparison, 1)
+            raw["scenario_comparison"] = self.scenario_comparison
+        safe = suppress_tables(raw, suppress_below, table_shapes())
+        digits = {"intervals": 0, "projection_by_age": 1, "entries": 2, "transitions": 4, "backtest": 2,
+                  "backtest_detail": 1, "spend": 0, "needs_mix": 3, "cost_table": 0, "scenario_comparison": 1}  # fmt: skip
+        proj = safe["projection"].copy()
+        attrs, proj.attrs = proj.attrs, {}
+        out = {"projection": proj.round({"mean": 1, "median": 0})}
+        out["projection"].attrs = attrs
+        out.update(
+            {name: _round(table, digits[name]) for name, table in safe.items() if name != "projection"}
+        )
         return out
 
     def write(self, out_dir, suppress_below: int = 5, charts_too: bool = True) -> dict[str, Path]:
@@ -286,12 +362,12 @@ class ForecastResult:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         written: dict[str, Path] = {}
+        from kit.outputs.excel import write_csv
+
         for name, table in self.tables(suppress_below).items():
-            path = out / f"{name}.csv"
-            table.to_csv(path, index=False, date_format="%Y-%m-%d")
-            written[name] = path
+            written[name] = write_csv(table, out / f"{name}.csv", date_format="%Y-%m-%d")
         if charts_too:
-            for name, fig in self.charts().items():
+            for name, fig in self.charts(suppress_below).items():
                 path = out / f"{name}.png"
                 fig.savefig(path, dpi=120)
                 written[f"{name}_chart"] = path

@@ -43,8 +43,9 @@ import pandas as pd
 import yaml
 
 from kit.core.errors import KitError
-from kit.forecast.categories import HOME_TYPES, TYPES
+from kit.forecast.categories import HOME_TYPES, IFA, INHOUSE_FOSTER, LA_HOME, PRIVATE_HOME, TYPES
 from kit.forecast.stock_flow import EXIT, Adjustments, Capacity, Rates
+from kit.region import derive as D
 
 CHANGES = {
     "entry_rate_change": "relative change in children coming into care (e.g. -0.05)",
@@ -163,17 +164,17 @@ def load_scenarios(paths) -> list[Scenario]:
 
 def measured_displaced_share(placements: pd.DataFrame | None) -> float | None:
     """Share of residential placements that are displacements (foster preferred), or None if unknown."""
-    if placements is None or "placementType" not in placements:
+    if placements is None or D.PLACEMENT_TYPE not in placements:
         return None
-    ptype = placements["placementType"].astype("string").str.strip().str.lower()
-    residential = (ptype == "residential").fillna(False).to_numpy(dtype=bool)
+    ptype = placements[D.PLACEMENT_TYPE].astype("string").str.strip()
+    residential = (ptype == D.RESIDENTIAL).fillna(False).to_numpy(dtype=bool)
     if "displaced" in placements:
         flag = placements["displaced"].astype("boolean")
-    elif "preferred_type" in placements:
-        pref = placements["preferred_type"].astype("string").str.strip().str.lower()
-        flag = (pref == "foster").astype("boolean").where(pref.notna())
-    else:
-        return None
+    else:  # the one rule of kit.region.derive (foster preferred, placed in residential care)
+        pref = (
+            placements["preferred_type"] if "preferred_type" in placements else D.preferred_type(placements)
+        )
+        flag = D.displaced(placements, pref.astype("string"))
     known = residential & flag.notna().to_numpy(dtype=bool)
     if known.sum() == 0:
         return None
@@ -186,9 +187,9 @@ def foster_arrival_shares(rates: Rates) -> dict[str, float]:
     moves = rates.transitions.sum(axis=0).astype(float)  # [from, to]
     np.fill_diagonal(moves[:, :EXIT], 0.0)
     into = into + moves[:, :EXIT].sum(axis=0)
-    shares = {t: into[TYPES.index(t)] for t in ("inhouse_foster", "ifa")}
+    shares = {t: into[TYPES.index(t)] for t in (INHOUSE_FOSTER, IFA)}
     total = sum(shares.values())
-    return {t: v / total for t, v in shares.items()} if total else {"inhouse_foster": 0.5, "ifa": 0.5}
+    return {t: v / total for t, v in shares.items()} if total else {INHOUSE_FOSTER: 0.5, IFA: 0.5}
 
 
 def adjustments(scenario: Scenario, rates: Rates, placements: pd.DataFrame | None = None) -> Adjustments:
@@ -209,10 +210,10 @@ def adjustments(scenario: Scenario, rates: Rates, placements: pd.DataFrame | Non
         adj.redirect = (HOME_TYPES, c["displacement_reduction"] * share, foster_arrival_shares(rates))
     if c.get("in_house_foster_places"):
         adj.capacity.append(
-            Capacity("ifa", "inhouse_foster", int(c["in_house_foster_places"]), scenario.from_month)
+            Capacity(IFA, INHOUSE_FOSTER, int(c["in_house_foster_places"]), scenario.from_month)
         )
     if c.get("new_childrens_home_places"):
         adj.capacity.append(
-            Capacity("private_home", "la_home", int(c["new_childrens_home_places"]), scenario.from_month)
+            Capacity(PRIVATE_HOME, LA_HOME, int(c["new_childrens_home_places"]), scenario.from_month)
         )
     return adj

@@ -37,7 +37,18 @@ import pandas as pd
 from scipy import stats
 
 from kit.core.errors import KitError
-from kit.forecast.categories import AGE_BAND_EDGES, AGE_BANDS, CARE_ENDS_AT, DAYS_PER_YEAR, TYPES, age_band
+from kit.forecast.categories import (
+    AGE_BAND_EDGES,
+    AGE_BANDS,
+    CARE_ENDS_AT,
+    DAYS_PER_YEAR,
+    IFA,
+    INHOUSE_FOSTER,
+    LA_HOME,
+    PRIVATE_HOME,
+    TYPES,
+    age_band,
+)
 from kit.forecast.history import CareHistory, month_end_on_or_before, month_ends, prepare_episodes, snapshots
 
 PRIOR_CHILD_MONTHS = 12.0
@@ -46,12 +57,7 @@ ENTRY_PRIOR = 5.0
 """Weight (entrants) of the all-ages type mix of entrants in an age band with few entrants."""
 MIN_REFERENCE_MONTHS = 3
 QUANTILES = {"lower_95": 0.025, "lower_80": 0.10, "median": 0.5, "upper_80": 0.90, "upper_95": 0.975}
-NEAREST_TYPE = {
-    "la_home": "private_home",
-    "private_home": "la_home",
-    "inhouse_foster": "ifa",
-    "ifa": "inhouse_foster",
-}
+NEAREST_TYPE = {LA_HOME: PRIVATE_HOME, PRIVATE_HOME: LA_HOME, INHOUSE_FOSTER: IFA, IFA: INHOUSE_FOSTER}
 """A type never seen in the reference period borrows the rates of its nearest type (needed when a
 scenario opens a kind of provision the region did not use)."""
 

@@ -28,6 +28,7 @@ from kit import standards
 from kit.core.errors import KitError
 from kit.core.findings import column_letter
 from kit.read.files import SourceTable
+from kit.read.text import read_text
 from kit.standards import Standard, normalise_code, normalise_header
 
 MAPPING_FORMAT = 1
@@ -380,10 +381,9 @@ def load_mapping(path: str | Path) -> Mapping:
     path = Path(path)
     if not path.exists():
         raise KitError(f"Mapping file {path} does not exist. Check the path, or run without --mapping.")
+    text = read_text(path, what="Mapping file").text  # any folder, pipe or binary file: one sentence
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except UnicodeDecodeError:
-        raise _bad(path, "it is not UTF-8 text.") from None
+        data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" (line {where.line + 1})" if where else ""

@@ -8,8 +8,9 @@ Three kinds of sheet:
   row numbers they see, every offending cell highlighted (red for errors, amber for warnings)
   and a comment saying why.
 
-Any text starting with ``=``, ``+``, ``-`` or ``@`` is written as text, never as a formula, so a
-hostile or accidental cell cannot run in the officer's Excel.
+Every cell is written by :mod:`kit.outputs.excel` (the kit's one workbook writer): any text
+starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is written as text, never as a
+formula, so a hostile or accidental cell cannot run in the officer's Excel.
 """
 
 from __future__ import annotations
@@ -17,46 +18,26 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Font
 
-ERROR_FILL = PatternFill("solid", fgColor="F4CCCC")
-WARNING_FILL = PatternFill("solid", fgColor="FCE5CD")
-HEADER_FILL = PatternFill("solid", fgColor="12436D")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-FORMULA_STARTS = ("=", "+", "-", "@")
+from kit.outputs.excel import (
+    ERROR_FILL,
+    WARNING_FILL,
+    new_workbook,
+    save,
+    set_widths,
+    sheet_title,
+    write_cell,
+    write_header,
+)
+
 MAX_ROWS_COPIED = 50_000  # beyond this, only rows with findings are copied (Excel stays usable)
-ILLEGAL = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"}
 
-
-def safe_cell(ws, row: int, column: int, value):
-    """Write ``value`` so that Excel shows it and never evaluates it."""
-    cell = ws.cell(row=row, column=column)
-    if isinstance(value, str):
-        text = "".join(ch for ch in value if ch not in ILLEGAL)
-        cell.value = text
-        cell.data_type = "s"  # a string, even when it starts with '=' (openpyxl would make it a formula)
-        if text.startswith(FORMULA_STARTS):
-            cell.quotePrefix = True  # Excel shows it as typed text
-    elif value is None or (isinstance(value, float) and pd.isna(value)):
-        cell.value = None
-    else:
-        cell.value = value
-    return cell
-
-
-def _header(ws, row: int, names: list[str]) -> None:
-    for i, name in enumerate(names, start=1):
-        c = safe_cell(ws, row, i, name)
-        c.font, c.fill = HEADER_FONT, HEADER_FILL
-        c.alignment = Alignment(wrap_text=True, vertical="top")
-
-
-def _widths(ws, widths: dict[int, float]) -> None:
-    for col, width in widths.items():
-        ws.column_dimensions[get_column_letter(col)].width = width
+# Every cell is written by kit.outputs.excel.write_cell (text is text, never a formula).
+safe_cell = write_cell
+_header = write_header
+_widths = set_widths
 
 
 def what_to_fix_first(findings: pd.DataFrame, top: int = 5) -> list[str]:
@@ -80,12 +61,13 @@ def what_to_fix_first(findings: pd.DataFrame, top: int = 5) -> list[str]:
     return lines
 
 
-def _summary_sheet(wb: Workbook, result) -> None:
+def _summary_sheet(wb, result) -> None:
     ws = wb.active
     ws.title = "Summary"
     s = result.summary()
-    ws["A1"] = f"Feedback on your {s['standard']} file(s) — {result.standard.title}"
-    ws["A1"].font = Font(bold=True, size=14)
+    write_cell(ws, 1, 1, f"Feedback on your {s['standard']} file(s) — {result.standard.title}").font = Font(
+        bold=True, size=14
+    )
     lines = [
         ("LA", s["la"] or "(not given)"),
         ("Files", ", ".join(f["file"] for f in s["files"])),
@@ -138,7 +120,7 @@ def _summary_sheet(wb: Workbook, result) -> None:
     _widths(ws, {1: 48, 2: 60, 3: 12})
 
 
-def _findings_sheet(wb: Workbook, findings: pd.DataFrame) -> None:
+def _findings_sheet(wb, findings: pd.DataFrame) -> None:
     ws = wb.create_sheet("Findings")
     names = ["file", "row", "column", "field", "value", "severity", "message", "rule"]
     _header(ws, 1, names)
@@ -154,10 +136,10 @@ def _findings_sheet(wb: Workbook, findings: pd.DataFrame) -> None:
     _widths(ws, {1: 28, 2: 7, 3: 8, 4: 30, 5: 22, 6: 10, 7: 90, 8: 30})
 
 
-def _rows_sheet(wb: Workbook, file_result, findings: pd.DataFrame, index: int) -> None:
+def _rows_sheet(wb, file_result, findings: pd.DataFrame, index: int) -> None:
     """A copy of one file's rows at the same row numbers and column letters as the LA's file."""
     table = file_result.table
-    ws = wb.create_sheet(f"Rows {index} {table.path.stem}"[:31])
+    ws = wb.create_sheet(sheet_title(f"Rows {index} {table.path.stem}"))
     mine = findings[(findings["source_file"] == table.path.name) & findings["source_row"].notna()]
     notes: dict[tuple[int, str], list] = {}
     for r in mine.itertuples(index=False):
@@ -181,14 +163,12 @@ def _rows_sheet(wb: Workbook, file_result, findings: pd.DataFrame, index: int) -
 
 def write_feedback(result, path: str | Path) -> Path:
     """Write the feedback workbook for a checked :class:`kit.check.CheckResult`."""
-    path = Path(path)
-    wb = Workbook()
+    wb = new_workbook()
     _summary_sheet(wb, result)
     _findings_sheet(wb, result.findings)
     for i, f in enumerate(result.files, start=1):
         _rows_sheet(wb, f, result.findings, i)
-    wb.save(path)
-    return path
+    return save(wb, path)
 
 
 def copy_with_fixes(
@@ -201,9 +181,10 @@ def copy_with_fixes(
     file is left exactly as it was. Used in workshops and notebooks to practise the feedback loop.
     """
     import csv
+    import io
     import re
 
-    from kit.read.files import read_file
+    from kit.read import open_for_editing, read_file, read_text
 
     path, out = Path(path), Path(out)
     refs = {}
@@ -213,17 +194,15 @@ def copy_with_fixes(
             raise ValueError(f"{ref!r} is not a cell reference like AF17")
         refs[(int(m.group(2)), m.group(1))] = value
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        import openpyxl
-
-        wb = openpyxl.load_workbook(path)
+        wb = open_for_editing(path)
         ws = wb[sheet or read_file(path).sheet]
         for (row, letter), value in refs.items():
             ws[f"{letter}{row}"] = value
         wb.save(out)
         return out
     table = read_file(path)
-    with open(path, encoding=table.encoding, newline="") as fh:
-        rows = list(csv.reader(fh, delimiter=table.delimiter))
+    text = read_text(path)  # the encoding the kit's reader found, mixed lines each in their own
+    rows = list(csv.reader(io.StringIO(text.text, newline=""), delimiter=table.delimiter))
     from openpyxl.utils import column_index_from_string
 
     for (row, letter), value in refs.items():
@@ -231,6 +210,6 @@ def copy_with_fixes(
         while len(rows[row - 1]) <= col:
             rows[row - 1].append("")
         rows[row - 1][col] = "" if value is None else str(value)
-    with open(out, "w", encoding=table.encoding, newline="") as fh:
+    with open(out, "w", encoding=text.save_encoding, newline="") as fh:
         csv.writer(fh, delimiter=table.delimiter).writerows(rows)
     return out

@@ -35,10 +35,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-CONTEXTS = Path(__file__).parent.parent / "standards" / "contexts"
+from kit.core.paths import OFFICIAL_SHACL, STANDARDS
+
 CONTEXT_FILES = {
-    "placements": CONTEXTS / "placements-v1-context.jsonld",
-    "person": CONTEXTS / "person-v1.0.0-context.jsonld",
+    "placements": OFFICIAL_SHACL / "context.jsonld",
+    "person": STANDARDS / "contexts" / "person-v1.0.0-context.jsonld",
 }
 # Placements: the standard's sections -> (the property linking the part, its @type, the id suffix).
 PLACEMENT_PARTS = {
@@ -187,8 +188,9 @@ def placement_records(frame, std) -> tuple[list[dict[str, Any]], list[str]]:
     counters: dict[str, int] = {}
     left_out: set[str] = set()
     records = []
+    child_field = std.roles.child
     for _, row in frame.iterrows():
-        child = row.get("childId", "")
+        child = row.get(child_field, "")
         counters[child] = counters.get(child, 0) + 1
         rid = f"ex:{quote(child, safe='')}-{counters[child]:03d}"
         record: dict[str, Any] = {"@id": rid, "@type": "Placement"}

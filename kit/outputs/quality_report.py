@@ -1,37 +1,30 @@
 """An offline HTML quality report for a region: completeness by LA and field, findings by rule.
 
 One self-contained file: inline CSS, no scripts, no fonts or links to anywhere, so it opens
-from an email attachment on a machine with no internet.
+from an email attachment on a machine with no internet. The page skeleton, stylesheet and escaping
+are the regional report's (:mod:`kit.publish.style`): one look, one HTML writer.
 """
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import pandas as pd
 
-CSS = """
-body{font-family:Arial,Helvetica,sans-serif;margin:2em;color:#0b0c0c;max-width:1400px}
-h1{color:#12436D}h2{color:#12436D;border-bottom:2px solid #12436D;padding-bottom:.2em}
-table{border-collapse:collapse;margin:1em 0;font-size:13px}
-th,td{border:1px solid #b1b4b6;padding:3px 6px;text-align:right}
-th{background:#12436D;color:#fff}td.l,th.l{text-align:left}
-.note{color:#505a5f;font-size:13px}
-"""
+from kit.publish import style
 
 
 def _shade(pct: float) -> str:
-    """Cell background for a completeness percentage (white at 100%, dark pink as it falls)."""
+    """CSS class of a completeness percentage's cell (white at 100%, deepening pink as it falls)."""
     if pd.isna(pct):
-        return "#f3f2f1"
+        return "none"
     if pct >= 99.5:
-        return "#ffffff"
+        return "shade-0"
     if pct >= 90:
-        return "#fbe4ee"
+        return "shade-1"
     if pct >= 50:
-        return "#f0a8c6"
-    return "#d4709a"
+        return "shade-2"
+    return "shade-3"
 
 
 def completeness(results) -> pd.DataFrame:
@@ -59,49 +52,54 @@ def findings_by_rule(results) -> pd.DataFrame:
 
 
 def quality_report_html(results, title: str = "Data quality report") -> str:
-    e = html.escape
-    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{e(title)}</title>",
-             f"<style>{CSS}</style></head><body><h1>{e(title)}</h1>"]  # fmt: skip
-    parts.append("<h2>Files checked</h2><table><tr><th class='l'>LA</th><th class='l'>version</th>"
-                 "<th>rows read</th><th>rows used</th><th>blank</th><th>rejected</th><th>errors</th><th>warnings</th></tr>")  # fmt: skip
+    """The report as one HTML page (the kit's page skeleton and stylesheet, :mod:`kit.publish.style`)."""
+    parts = ["<h2>Files checked</h2>"]
+    head = ["LA", "version", "rows read", "rows used", "blank", "rejected", "errors", "warnings"]
+    rows = []
     for r in results:
         s = r.summary()
-        parts.append(
-            f"<tr><td class='l'>{e(s['la'])}</td><td class='l'>{e(r.standard.title)}</td><td>{s['rows_in']}</td>"
-            f"<td>{s['rows_standard']}</td><td>{s['rows_blank']}</td><td>{s['rows_rejected']}</td>"
-            f"<td>{s['errors']}</td><td>{s['warnings']}</td></tr>"
-        )
-    parts.append("</table>")
+        rows.append([s["la"], r.standard.title, s["rows_in"], s["rows_standard"], s["rows_blank"],
+                     s["rows_rejected"], s["errors"], s["warnings"]])  # fmt: skip
+    parts.append(style.table_html(head, rows, [False, False] + [True] * 6))
     comp = completeness(results)
-    parts.append("<h2>Completeness by field and LA</h2><p class='note'>Percentage of rows with a usable value. "
-                 "Values that failed a check count as missing.</p><table><tr><th class='l'>field</th>")  # fmt: skip
-    parts += [f"<th>{e(str(c))}</th>" for c in comp.columns]
-    parts.append("</tr>")
-    for field, row in comp.iterrows():
-        cells = "".join(
-            f"<td style='background:{_shade(v)}'>{'' if pd.isna(v) else f'{v:.0f}%'}</td>"
-            for v in row.tolist()
+    parts.append(
+        "<h2>Completeness by field and LA</h2><p class='note'>Percentage of rows with a usable value. "
+        "Values that failed a check count as missing.</p>"
+    )
+    cells = [["" if pd.isna(v) else f"{v:.0f}%" for v in row.tolist()] for _, row in comp.iterrows()]
+    shades = [[""] + [_shade(v) for v in row.tolist()] for _, row in comp.iterrows()]
+    parts.append(
+        style.table_html(
+            ["field", *map(str, comp.columns)],
+            [[str(field), *c] for field, c in zip(comp.index, cells, strict=True)],
+            [False] + [True] * len(comp.columns),
+            classes=shades,
         )
-        parts.append(f"<tr><td class='l'>{e(str(field))}</td>{cells}</tr>")
-    parts.append("</table>")
+    )
     rules = findings_by_rule(results)
     parts.append("<h2>Findings by rule</h2>")
     if rules.empty:
         parts.append("<p>No findings.</p>")
     else:
-        parts.append("<table><tr><th class='l'>severity</th><th class='l'>rule</th>")
-        parts += [f"<th>{e(str(c))}</th>" for c in rules.columns]
-        parts.append("</tr>")
-        for (severity, rule), row in rules.iterrows():
-            cells = "".join(f"<td>{int(v)}</td>" for v in row.tolist())
-            parts.append(f"<tr><td class='l'>{e(severity)}</td><td class='l'>{e(rule)}</td>{cells}</tr>")
-        parts.append("</table>")
-    parts.append("<p class='note'>Made by the children's social care data standards kit, offline. "
-                 "Counts of findings, not of children.</p></body></html>")  # fmt: skip
-    return "".join(parts)
+        parts.append(
+            style.table_html(
+                ["severity", "rule", *map(str, rules.columns)],
+                [
+                    [severity, rule, *(int(v) for v in row.tolist())]
+                    for (severity, rule), row in rules.iterrows()
+                ],
+                [False, False] + [True] * len(rules.columns),
+            )
+        )
+    parts.append(
+        "<footer><p class='note'>Made by the children's social care data standards kit, offline. "
+        "Counts of findings, not of children.</p></footer>"
+    )
+    return style.page(title, "".join(parts))
 
 
 def write_quality_report(results, path: str | Path, title: str = "Data quality report") -> Path:
+    """Write :func:`quality_report_html` to ``path`` (UTF-8); returns the path."""
     path = Path(path)
     path.write_text(quality_report_html(results, title), encoding="utf-8")
     return path

@@ -1,29 +1,35 @@
 """The Person Standard: identifiers, crosswalks, checks by profile, and likely duplicates.
 
-* :func:`check_person_quality` — what ``kit.check.check_files(..., standard="person")`` calls after
-  the shared conversion: person conversion (identifiers, postcodes, crosswalks), the chosen
-  profile's checks in Great Expectations, and the findings;
+* :mod:`kit.person.plugin` — what the person standard file plugs into the shared conversion and
+  checks (``kit.check.check_files(..., standard="person")`` loads it): person conversion
+  (identifiers, postcodes, crosswalks), the chosen profile's checks, the profile's missing columns;
 * :mod:`kit.person.identifiers` — NHS number, UPN, ULN and postcode checks (pure functions);
 * :mod:`kit.person.crosswalk` — DfE ethnicity and 903/CIN sex and gender codes to the standard's;
 * :func:`find_duplicates` — likely duplicate people within and across LAs, with a score and reasons;
 * :func:`check_region_persons` — every LA's person extract named in a ``region.yml``, checked.
 
-Importing this package is cheap: Great Expectations is only imported when a check runs.
+Importing this package is cheap and imports none of its modules: each name below is imported
+when it is first used (so loading the plug-in does not load the regional or duplicate code).
 """
 
 from __future__ import annotations
 
-from kit.person.crosswalk import crosswalk_table
-from kit.person.duplicates import find_duplicates, scoring_table
-from kit.person.quality import check_person_quality
-from kit.person.region import check_region_persons, findings_by_rule, identifier_problems
+import importlib
 
-__all__ = [
-    "check_person_quality",
-    "check_region_persons",
-    "crosswalk_table",
-    "find_duplicates",
-    "findings_by_rule",
-    "identifier_problems",
-    "scoring_table",
-]
+_WHERE = {
+    "check_region_persons": "kit.person.region",
+    "crosswalk_table": "kit.person.crosswalk",
+    "find_duplicates": "kit.person.duplicates",
+    "findings_by_rule": "kit.person.region",
+    "identifier_problems": "kit.person.region",
+    "scoring_table": "kit.person.duplicates",
+}
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = sorted(_WHERE)

@@ -45,7 +45,8 @@ import pandas as pd
 from kit.core.errors import KitError
 from kit.person.identifiers import nhs_numbers_valid, normalise_postcode, ulns_valid, upns_valid
 from kit.person.names import name_variants_match, normalise_name, soundex, variant_groups
-from kit.person.scoring import DEFAULT_WEIGHTS, IDENTIFIERS, score_pairs, scoring_table
+from kit.person.scoring import DEFAULT_WEIGHTS, IDENTIFIER_LABELS, score_pairs, scoring_table
+from kit.standards import Roles, common_roles
 
 OUTPUT_COLUMNS = [
     "pair",
@@ -63,6 +64,17 @@ OUTPUT_COLUMNS = [
     "reasons",
 ]
 MAX_BLOCK = 2000  # a blocking key shared by more records than this is too common to block on
+# The check of each identifier (keys of the person standard's ``identifiers`` role).
+IDENTIFIER_CHECKS = {
+    "nhs_number": nhs_numbers_valid,
+    "pupil_number": upns_valid,
+    "learner_number": ulns_valid,
+}
+
+
+def _roles() -> Roles:
+    """The person standard's roles: the fields duplicate finding reads (``roles:`` in its file)."""
+    return common_roles("person")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -92,7 +104,8 @@ def _pool(records) -> pd.DataFrame:
     if not frames:
         raise KitError("find_duplicates was given no person records.")
     pooled = pd.concat(frames, ignore_index=True)
-    needed = {"familyName", "givenName", "dateOfBirth"}
+    roles = _roles()
+    needed = {roles.family_name, roles.given_name, roles.date_of_birth}
     missing = sorted(needed - set(pooled.columns))
     if missing:
         raise KitError(
@@ -110,35 +123,38 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
 
 def prepare_records(records) -> pd.DataFrame:
     """The matching keys of every record: normalised names, date parts, valid identifiers only."""
+    roles = _roles()
     pooled = _pool(records).reset_index(drop=True)
     out = pd.DataFrame(index=pooled.index)
-    for col in ("_la", "_source_file", "_source_row", "personId"):
+    for col in ("_la", "_source_file", "_source_row"):
         out[col] = _column(pooled, col)
-    for name, _label in IDENTIFIERS:
+    out["person_id"] = _column(pooled, roles.person)
+    for key, name in roles.identifiers.by.items():  # one column per identifier, named by its key
         raw = _column(pooled, name).str.replace(r"[\s-]", "", regex=True).str.upper()
-        check = {"nhsNumber": nhs_numbers_valid, "upn": upns_valid, "uln": ulns_valid}[name]
-        valid = check(raw.where(raw != "", None), normalise=False) & (raw != "").to_numpy()
-        out[name] = raw.where(valid, "")
+        valid = IDENTIFIER_CHECKS[key](raw.where(raw != "", None), normalise=False) & (raw != "").to_numpy()
+        out[key] = raw.where(valid, "")
     # A temporary UPN is replaced by a permanent one later: equal ones still match, different ones
     # are not evidence of two children.
-    out["upn_permanent"] = out["upn"].str[-1:].str.isdigit() & (out["upn"] != "")
-    out["family"] = _column(pooled, "familyName").map(normalise_name)
-    given = _column(pooled, "givenName").map(normalise_name)
+    upn = out["pupil_number"]
+    out["upn_permanent"] = upn.str[-1:].str.isdigit() & (upn != "")
+    out["family"] = _column(pooled, roles.family_name).map(normalise_name)
+    given = _column(pooled, roles.given_name).map(normalise_name)
     out["given"] = given.str.split(" ").str[0].fillna("")
     out["given_all"] = given
-    out["preferred"] = _column(pooled, "preferredName").map(normalise_name)
+    out["preferred"] = _column(pooled, roles.preferred_name).map(normalise_name)
     out["family_sx"] = out["family"].map(lambda n: soundex(n.split(" ")[0]) if n else "")
     groups = variant_groups()
     out["given_key"] = out["given"].map(lambda g: f"#{min(groups[g])}" if g in groups else g)
-    dob = pd.to_datetime(_column(pooled, "dateOfBirth").str[:10], format="%Y-%m-%d", errors="coerce")
+    dob = pd.to_datetime(_column(pooled, roles.date_of_birth).str[:10], format="%Y-%m-%d", errors="coerce")
     out["year"] = dob.dt.year.astype("Int64")
     out["month"] = dob.dt.month.astype("Int64")
     out["day"] = dob.dt.day.astype("Int64")
-    sex = _column(pooled, "sexCode")
-    out["sex"] = sex.where(sex.isin(["1", "2"]), "")  # 9 and X say nothing about a match
-    postcode = _column(pooled, "postcode").map(lambda p: normalise_postcode(p) if p else "")
-    out["postcode"] = postcode
-    out["outward"] = postcode.str.split(" ").str[0].fillna("")
+    compared = roles.sex_compared  # male and female: 9 (indeterminate) and X say nothing about a match
+    sex = _column(pooled, compared.field)
+    out["sex"] = sex.where(sex.isin(list(compared.codes.values())), "")
+    postcode = _column(pooled, roles.postcode).map(lambda p: normalise_postcode(p) if p else "")
+    out["postcode_key"] = postcode
+    out["district"] = postcode.str.split(" ").str[0].fillna("")  # the outward code
     return out
 
 
@@ -167,9 +183,7 @@ def candidate_pairs(prepared: pd.DataFrame, scope: str = "all") -> pd.DataFrame:
     hi = np.maximum(p["day"].fillna(0), p["month"].fillna(0)).astype(str)
     dob_key = (year + "-" + lo + "-" + hi).where(p["year"].notna() & p["day"].notna(), "")
     blocks = [
-        _pairs_on(p["nhsNumber"], "NHS number"),
-        _pairs_on(p["upn"], "UPN"),
-        _pairs_on(p["uln"], "ULN"),
+        *(_pairs_on(p[key], label) for key, label in IDENTIFIER_LABELS.items()),
         _pairs_on(dob_key, "date of birth"),
         _pairs_on(
             (p["family_sx"] + "|" + year).where((p["family_sx"] != "") & (year != ""), ""),
@@ -231,11 +245,11 @@ def find_duplicates(
     out = pd.DataFrame(
         {
             "la_1": p["_la"].to_numpy()[i],
-            "person_id_1": p["personId"].to_numpy()[i],
+            "person_id_1": p["person_id"].to_numpy()[i],
             "source_file_1": p["_source_file"].to_numpy()[i],
             "source_row_1": p["_source_row"].to_numpy()[i],
             "la_2": p["_la"].to_numpy()[j],
-            "person_id_2": p["personId"].to_numpy()[j],
+            "person_id_2": p["person_id"].to_numpy()[j],
             "source_file_2": p["_source_file"].to_numpy()[j],
             "source_row_2": p["_source_row"].to_numpy()[j],
             "score": scored["score"].to_numpy(),

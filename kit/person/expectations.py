@@ -204,11 +204,14 @@ class DateMatchesAccuracy(_PlainMetric):
 
 
 class ExpectDateToMatchAccuracyIndicator(MulticolumnMapExpectation):
-    """Expect a date (first column) whose accuracy indicator (second) has ``letter`` at ``position`` to fall on ``expected_day``."""
+    """Expect a date (first column) whose accuracy indicator (second) has ``letter`` at ``position`` to fall on ``expected_day``.
 
-    position: str = "day"
-    letter: str = "U"
-    expected_day: int = 15
+    All three come from the standard's ``accuracy_consistent`` rule (day, U, 15 in person 1.0.0).
+    """
+
+    position: str
+    letter: str
+    expected_day: int
     ignore_row_if: IgnoreRowIf = "never"
     map_metric = "kit.person.multicolumn.date_matches_accuracy"
     success_keys = ("position", "letter", "expected_day", "mostly")

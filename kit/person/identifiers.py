@@ -23,6 +23,8 @@ The algorithms are the ones the standard file documents (``identifiers:`` in
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -215,7 +217,58 @@ def postcodes_valid(series: pd.Series, normalise: bool = True) -> np.ndarray:
     return ~filled | matched
 
 
+# ---------------------------------------------------------------------------------------------
+# The person standard's own field types, by their type name (FORMAT.md and the ``types:`` block of
+# the standard file; not field names: a field of type ``upn`` may be called anything)
+
+
+class PersonType(NamedTuple):
+    """What the kit does with a value of one of the person standard's own types."""
+
+    normalise: Callable[[str], str]
+    pattern: re.Pattern  # what a normalised value must match to be kept (kit.person.conversion)
+    message: str  # what an LA officer reads when a value is not in the type's format ({value}: as typed)
+    no_value: tuple[str, ...] = ()  # reasons for having no value (UN1-UN7 for a UPN): the cell becomes empty
+    check_expectation: str = ""  # the Great Expectations check of a check_digit rule (kit.person.suite)
+    temporary: bool = False  # a letter at the end marks a temporary value, warned (kit.person.suite)
+
+
+PERSON_TYPES: dict[str, PersonType] = {
+    "nhs_number": PersonType(
+        normalise_nhs_number,
+        NHS_PATTERN,
+        "'{value}' is not a 10-digit NHS number. Enter the 10 digits, e.g. 943 476 5919.",
+        check_expectation="ExpectColumnValuesToPassNhsNumberCheck",
+    ),
+    "upn": PersonType(
+        normalise_upn,
+        UPN_PATTERN,
+        "'{value}' is not a 13-character UPN (a check letter, 11 digits, then a digit or letter). "
+        "Correct it, or use UN1 to UN5 if the child has no UPN.",
+        no_value=UPN_UNKNOWN_CODES,
+        check_expectation="ExpectColumnValuesToPassUpnCheck",
+        temporary=True,
+    ),
+    "uln": PersonType(
+        normalise_uln,
+        ULN_PATTERN,
+        "'{value}' is not a 10-digit ULN (the first digit is never 0). Correct it or leave it empty.",
+        check_expectation="ExpectColumnValuesToPassUlnCheck",
+    ),
+    "postcode": PersonType(
+        normalise_postcode, POSTCODE_PATTERN, "'{value}' is not a full UK postcode. Enter it like QA1 2BD."
+    ),
+    "accuracy_indicator": PersonType(
+        normalise_accuracy,
+        ACCURACY_PATTERN,
+        "'{value}' is not a date accuracy indicator: use three letters for day, month and "
+        "year, each A (accurate), E (estimated) or U (unknown), e.g. UAA.",
+    ),
+}
+
+
 __all__ = [
+    "PERSON_TYPES",
     "UPN_LETTERS",
     "UPN_UNKNOWN_CODES",
     "is_temporary_upn",
@@ -227,6 +280,7 @@ __all__ = [
     "normalise_postcode",
     "normalise_uln",
     "normalise_upn",
+    "PersonType",
     "postcode_valid",
     "postcodes_valid",
     "uln_valid",

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 NAME_VARIANTS = Path(__file__).parent / "data" / "name_variants.csv"
+# American Soundex's letter groups, coded 0 (vowels, H, W: not coded) to 6 in this order.
+SOUNDEX_GROUPS = "AEIOUYHW BFPV CGJKQSXZ DT L MN R"
 
 
 def normalise_name(value: object) -> str:
@@ -36,9 +38,7 @@ def soundex(name: str) -> str:
     letters = name.replace(" ", "")
     if not letters:
         return ""
-    codes = {
-        c: d for d, group in enumerate(("AEIOUYHW", "BFPV", "CGJKQSXZ", "DT", "L", "MN", "R")) for c in group
-    }
+    codes = {c: d for d, group in enumerate(SOUNDEX_GROUPS.split()) for c in group}
     out, last = letters[0], codes.get(letters[0], 0)
     for ch in letters[1:]:
         code = codes.get(ch, 0)

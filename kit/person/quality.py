@@ -1,37 +1,37 @@
-"""Check a person extract: person conversion, the profile's suite in Great Expectations, findings.
+"""The person standard's checks, as the shared checks stage runs them (registered by ``kit.person.plugin``).
 
-``check_person_quality(result)`` is what :func:`kit.check.check_files` calls for the person
-standard once the shared conversion is done. It
+The shared stage (:func:`kit.checks.check_quality`) calls, for a person extract whose values the
+shared conversion and the person converters have already read:
 
-1. normalises identifiers and postcodes and applies the crosswalks (``kit.person.conversion``);
-2. reports fields the chosen profile requires but the file has no column for (once per file);
-3. runs the profile's checks (``kit.person.suite``) through ONE Great Expectations checkpoint;
-4. turns every unexpected value into a finding with the source row and column letter the LA
-   officer sees, and leaves values that failed an error-level value check empty in the standard
-   table (the contract).
+1. :func:`build_suite`: the chosen profile's checks (``kit.person.suite``), run through ONE Great
+   Expectations checkpoint;
+2. :func:`missing_columns`: fields the chosen profile requires but the file has no column for
+   (one finding per file).
 
-Great Expectations is imported inside the functions, never by ``import kit``.
+Values that fail a check digit or are in the future are left empty in the standard table
+(``kit.person.suite.blanking_rules``). Great Expectations is imported by the checks stage, never here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from kit.checks import record_outcomes, run_checks
-from kit.checks.suite import VALUE_LEVEL_RULES
 from kit.core.errors import KitError
 from kit.core.findings import Finding
-from kit.person.conversion import convert_person
-from kit.person.suite import (
-    PERSON_VALUE_RULES,
-    PROFILES,
-    build_person_checks,
-    profile_required,
-    profile_title,
-)
+from kit.person.suite import build_person_checks, profile_required, profile_title, profiles
 
 
-def _missing_columns(result, present: set[str]) -> list[Finding]:
+def build_suite(std, present: set[str], by_design, profile: str | None, today: dt.date | None) -> list:
+    """The checks of ``profile`` that the file's fields (``present``) can be judged by."""
+    if profile not in profiles(std):
+        raise KitError(
+            "Say which Person Standard profile the records follow: subject_of_care (children and adults "
+            "receiving care) or connected (relatives, carers and contacts)."
+        )
+    return build_person_checks(std, profile, present, today or dt.date.today())
+
+
+def missing_columns(result, present: set[str]) -> list[Finding]:
     """One finding per file for each field the profile requires that no column holds."""
     std, profile = result.standard, result.profile
     title = profile_title(std, profile).lower()
@@ -51,28 +51,4 @@ def _missing_columns(result, present: set[str]) -> list[Finding]:
     return out
 
 
-def check_person_quality(result, today: dt.date | None = None) -> None:
-    """Convert, check and report a person :class:`kit.check.CheckResult` in place (see module doc)."""
-    if result.profile not in PROFILES:
-        raise KitError(
-            "Say which Person Standard profile the records follow: subject_of_care (children and adults "
-            "receiving care) or connected (relatives, carers and contacts)."
-        )
-    std = result.standard
-    today = today or dt.date.today()
-    conversion = convert_person(result)
-    present = {m.field for f in result.files for m in f.matches if m.applied and m.how != "duplicate"}
-    present |= conversion.derived
-    checks = build_person_checks(std, result.profile, present, today)
-    table = result.text[[f.name for f in std.fields]].reset_index(drop=True)
-    record_outcomes(
-        result,
-        checks,
-        run_checks(table, checks),
-        table,
-        value_rules=VALUE_LEVEL_RULES | PERSON_VALUE_RULES,
-        extra=_missing_columns(result, present),  # conversion's own findings are already in result.findings
-    )
-
-
-__all__ = ["check_person_quality"]
+__all__ = ["build_suite", "missing_columns"]

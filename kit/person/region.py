@@ -15,9 +15,15 @@ from pathlib import Path
 import pandas as pd
 
 from kit.core.errors import KitError
-from kit.person.conversion import convert_person
+from kit.standards import common_roles
 
-IDENTIFIER_FIELDS = ("personId", "nhsNumber", "upn", "uln")
+
+def identifier_fields() -> tuple[str, ...]:
+    """The person ID and the identifiers (NHS number, UPN, ULN): the person standard's roles."""
+    roles = common_roles("person")
+    return (roles.person, *roles.identifiers.fields)
+
+
 # Findings whose message quotes a column header or a code list entry, never a person's own value.
 GENERIC_RULES = {
     "gender_not_recorded", "column_guessed", "duplicate_column", "new_column", "missing_column",
@@ -36,7 +42,7 @@ def check_region_persons(
 
     ``las`` limits it to some LA codes (default: every LA with a ``persons`` file). With
     ``run_checks=False`` (enough for finding duplicates, and faster) the values are still
-    normalised and crosswalked, but the profile's checks do not run.
+    normalised and crosswalked (that is conversion), but the profile's checks do not run.
     """
     from kit.check import check_files
     from kit.region.config import load_region_config
@@ -63,8 +69,6 @@ def check_region_persons(
             today=today,
             run_checks=run_checks,
         )
-        if not run_checks:  # the checks normalise identifiers and apply the crosswalks; do that anyway
-            convert_person(result)
         results[la.code] = result
     return results
 
@@ -102,7 +106,7 @@ def findings_by_rule(result_or_findings) -> pd.DataFrame:
 def identifier_problems(result_or_findings) -> pd.DataFrame:
     """Where the identifier findings are: file, row, column, field, rule and severity (no values)."""
     f = _findings(result_or_findings)
-    rows = f[f["field"].isin(IDENTIFIER_FIELDS)]
+    rows = f[f["field"].isin(identifier_fields())]
     cols = ["source_file", "source_row", "source_column", "field", "rule", "severity"]
     return (
         rows[cols].sort_values(["source_file", "source_row", "field"], kind="stable").reset_index(drop=True)

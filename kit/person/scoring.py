@@ -36,7 +36,13 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "nhs_differs": -40,  # both records have a valid NHS number, and they differ
     "upn_differs": -20,  # both have a valid permanent UPN, and they differ
 }
-IDENTIFIERS = (("nhsNumber", "NHS number"), ("upn", "UPN"), ("uln", "ULN"))
+# The identifiers two records are matched on, by their key in the person standard's
+# ``identifiers`` role (``kit/standards/person-v1.0.0.yaml``): the label the reasons use. The
+# prepared records (``kit.person.duplicates.prepare_records``) hold each one's valid values in a
+# column named by that key.
+IDENTIFIER_LABELS = {"nhs_number": "NHS number", "pupil_number": "UPN", "learner_number": "ULN"}
+# points taken away when both records hold a valid one and they differ
+IDENTIFIER_PENALTIES = {"nhs_number": "nhs_differs", "pupil_number": "upn_differs"}
 
 
 def best_points(w: dict[str, float]) -> float:
@@ -170,18 +176,18 @@ def _identifier_evidence(p: pd.DataFrame, i: np.ndarray, j: np.ndarray, w):
     matched = np.full(len(i), "", dtype=object)
     points = np.zeros(len(i))
     reasons = [[] for _ in range(len(i))]
-    for name, label in IDENTIFIERS:
-        a, b = p[name].to_numpy(dtype=object)[i], p[name].to_numpy(dtype=object)[j]
+    for key, label in IDENTIFIER_LABELS.items():
+        a, b = p[key].to_numpy(dtype=object)[i], p[key].to_numpy(dtype=object)[j]
         both = (a != "") & (b != "")
         same = both & (a == b)
         for k in np.flatnonzero(same):
             matched[k] = f"{matched[k]}, {label}" if matched[k] else label
             reasons[k].append(f"same {label}")
         differ = both & (a != b)
-        if name == "upn":
+        if key == "pupil_number":
             perm = p["upn_permanent"].to_numpy(bool)
             differ &= perm[i] & perm[j]
-        penalty = {"nhsNumber": w["nhs_differs"], "upn": w["upn_differs"]}.get(name, 0)
+        penalty = w[IDENTIFIER_PENALTIES[key]] if key in IDENTIFIER_PENALTIES else 0
         if penalty:
             points += np.where(differ, penalty, 0)
             for k in np.flatnonzero(differ):
@@ -205,7 +211,7 @@ def score_pairs(
     s_both = (sex[i] != "") & (sex[j] != "")
     s_pts = np.where(~s_both, 0, np.where(sex[i] == sex[j], w["sex_same"], w["sex_differs"]))
     s_why = np.where(~s_both, "", np.where(sex[i] == sex[j], "sex same", "sex differs"))
-    pc, ow = p["postcode"].to_numpy(dtype=object), p["outward"].to_numpy(dtype=object)
+    pc, ow = p["postcode_key"].to_numpy(dtype=object), p["district"].to_numpy(dtype=object)
     pc_both = (pc[i] != "") & (pc[j] != "")
     pc_same = pc_both & (pc[i] == pc[j])
     pc_district = pc_both & ~pc_same & (ow[i] == ow[j])
@@ -283,4 +289,4 @@ def scoring_table(weights: dict[str, float] | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["evidence", "points", "weight"])
 
 
-__all__ = ["DEFAULT_WEIGHTS", "IDENTIFIERS", "best_points", "score_pairs", "scoring_table"]
+__all__ = ["DEFAULT_WEIGHTS", "IDENTIFIER_LABELS", "best_points", "score_pairs", "scoring_table"]

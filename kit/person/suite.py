@@ -7,8 +7,8 @@ the same objects the placements suite uses, run through one Great Expectations c
 The checks are the shared ones (``kit.checks.suite.build_checks``: code lists, dates, booleans,
 patterns, required-together, unique keys, dates not in the future...) plus the person-only ones:
 
-* identifier formats and check digits (NHS number, UPN, ULN), temporary UPNs;
-* full postcodes and date accuracy indicators in the standard's format;
+* check digits (NHS number, UPN, ULN) and temporary UPNs (whether a cell is an identifier, a
+  postcode or an accuracy indicator at all is conversion's to say: ``kit.person.conversion``);
 * every field the chosen profile requires (``required_in:`` in the standard file);
 * a date of birth plausible for the profile (``plausible_age``) and consistent with its accuracy
   indicator (``accuracy_consistent``); the deceased flag consistent with a date of death
@@ -19,42 +19,29 @@ patterns, required-together, unique keys, dates not in the future...) plus the p
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from kit.checks.suite import Check, build_checks
-from kit.person.identifiers import ACCURACY_PATTERN, NHS_PATTERN, POSTCODE_PATTERN, ULN_PATTERN, UPN_PATTERN
+from kit.person.identifiers import PERSON_TYPES
 from kit.standards import Rule, Standard
 
-PROFILES = ("subject_of_care", "connected")
+PROFILES = ("subject_of_care", "connected")  # the profiles of person 1.0.0 (profiles() reads any version's)
 
-# Formats of the person-only types, tested on the normalised text (kit.person.conversion).
-FORMATS = {
-    "nhs_number": (
-        NHS_PATTERN,
-        "'{value}' is not a 10-digit NHS number. Enter the 10 digits, e.g. 943 476 5919.",
-    ),
-    "upn": (
-        UPN_PATTERN,
-        "'{value}' is not a 13-character UPN (a check letter, 11 digits, then a digit or letter). "
-        "Correct it, or use UN1 to UN5 if the child has no UPN.",
-    ),
-    "uln": (
-        ULN_PATTERN,
-        "'{value}' is not a 10-digit ULN (the first digit is never 0). Correct it or leave it empty.",
-    ),
-    "postcode": (POSTCODE_PATTERN, "'{value}' is not a full UK postcode. Enter it like QA1 2BD."),
-    "accuracy_indicator": (
-        ACCURACY_PATTERN,
-        "'{value}' is not a date accuracy indicator: use three letters for day, month and year, "
-        "each A (accurate), E (estimated) or U (unknown), e.g. UAA.",
-    ),
-}
-CHECK_DIGIT_EXPECTATIONS = {
-    "nhs_number": "ExpectColumnValuesToPassNhsNumberCheck",
-    "upn": "ExpectColumnValuesToPassUpnCheck",
-    "uln": "ExpectColumnValuesToPassUlnCheck",
-}
-# Errors that judge one value: the value is left empty in standard.csv and kept in findings.csv.
-PERSON_VALUE_RULES = {"nhs_number_check_digit", "upn_check_digit", "uln_check_digit", "dates_not_future"}
+# Rule kinds whose errors judge one value: the value is left empty in standard.csv and kept in
+# findings.csv (a failed check digit; a date in the future).
+BLANKING_KINDS = ("check_digit", "not_future")
+# Field type -> the check of its check digit (kit.person.identifiers.PERSON_TYPES).
+CHECK_DIGIT_EXPECTATIONS = {t: k.check_expectation for t, k in PERSON_TYPES.items() if k.check_expectation}
+
+
+def blanking_rules(std: Standard) -> frozenset[str]:
+    """The rule ids of ``std`` whose errors leave the value empty (see ``BLANKING_KINDS``)."""
+    return frozenset(r.id for r in std.rules if r.kind in BLANKING_KINDS)
+
+
+def profiles(std: Standard) -> tuple[str, ...]:
+    """The profiles the standard file declares (``profiles:``), e.g. ``subject_of_care``, ``connected``."""
+    return tuple(std.raw.get("profiles") or ())
 
 
 def profile_title(std: Standard, profile: str) -> str:
@@ -68,20 +55,10 @@ def profile_required(std: Standard, profile: str) -> list[str]:
 
 
 def _format_checks(std: Standard) -> list[Check]:
+    """Checks on identifiers conversion could read (their format is conversion's: kit.person.conversion)."""
     checks = []
     for f in std.fields:
-        if f.type not in FORMATS:
-            continue
-        pattern, message = FORMATS[f.type]
-        checks.append(
-            Check(
-                f"{f.name}.format", "bad_format", "error", f.name, "ExpectColumnValuesToMatchRegex",
-                {"column": f.name, "regex": pattern.pattern}, message,
-                f"matches the pattern `{pattern.pattern}` (after spaces and case are tidied)", [f.name],
-                "standard: person type pattern",
-            )
-        )  # fmt: skip
-        if f.type == "upn":
+        if f.type in PERSON_TYPES and PERSON_TYPES[f.type].temporary:  # a UPN
             checks.append(
                 Check(
                     f"{f.name}.temporary", "temporary_upn", "warning", f.name, "ExpectColumnValuesToNotBeTemporaryUpns",
@@ -178,10 +155,10 @@ def build_person_checks(
     and the rules that read it are left out here.
     """
     today = today or dt.date.today()
-    shared = build_checks(std, present)
-    for c in shared:
-        if "today" in c.kwargs:
-            c.kwargs["today"] = today.isoformat()
+    shared = [
+        replace(c, kwargs={**c.kwargs, "today": today.isoformat()}) if "today" in c.kwargs else c
+        for c in build_checks(std, present)
+    ]
     own = _format_checks(std) + _required_checks(std, profile) + _queried_codes(std)
     own += [c for r in std.rules for c in _person_rule_checks(r, std, profile, today)]
     if present is not None:
@@ -189,4 +166,12 @@ def build_person_checks(
     return shared + own
 
 
-__all__ = ["PERSON_VALUE_RULES", "PROFILES", "build_person_checks", "profile_required", "profile_title"]
+__all__ = [
+    "BLANKING_KINDS",
+    "PROFILES",
+    "blanking_rules",
+    "build_person_checks",
+    "profiles",
+    "profile_required",
+    "profile_title",
+]

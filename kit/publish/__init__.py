@@ -4,9 +4,12 @@
     paths = publish_region(dataset, "outputs/region/publish")   # report.html, data_pack.xlsx, charts/
     dash = sufficiency_dashboard(dataset.placements)           # in a notebook: display(dash.ui)
 
-Modules: ``charts`` (matplotlib, Analysis Function style), ``dashboard`` (ipywidgets),
-``suppression`` (small numbers, table by table), ``report`` (HTML report and Excel data pack).
-``import kit`` does not import this package (nor matplotlib); importing it does.
+Modules: ``suppression`` (the one small-number rule, for everything published), ``style`` (the
+Analysis Function palette, chart settings, the CSS and page skeleton of every HTML page),
+``charts`` (matplotlib), ``dashboard`` (ipywidgets), ``report`` (HTML report and Excel data pack,
+written through :mod:`kit.outputs.excel`).
+``import kit`` does not import this package; importing it does not import matplotlib or
+ipywidgets either (``kit.publish.suppression`` is light): the dashboard loads on first use.
 """
 
 from __future__ import annotations
@@ -15,7 +18,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from kit.publish.dashboard import SufficiencyDashboard, filter_placements, sufficiency_dashboard
+_DASHBOARD = ("SufficiencyDashboard", "filter_placements", "sufficiency_dashboard")
+
+
+def __getattr__(name: str):
+    if name in _DASHBOARD:
+        from kit.publish import dashboard
+
+        return getattr(dashboard, name)
+    raise AttributeError(f"module 'kit.publish' has no attribute {name!r}")
 
 
 def is_synthetic(config) -> bool:
@@ -55,26 +66,36 @@ def _left_out_note(left_out: dict[str, int], threshold: int) -> str:
 def forecast_section(forecast, threshold: int) -> dict:
     """The forecast as a part of the published report: summary, charts, headline and scenarios.
 
-    The headline's "now" column counts real children by type, so a count under the threshold
-    is hidden there; the projected figures and scenario differences are model results.
+    The headline's "now" column counts real children by type: it is hidden exactly where the
+    suppressed history (:meth:`ForecastResult.published_history`, through
+    :mod:`kit.publish.suppression`) hides the same counts; the projected figures and scenario
+    differences are model results. The charts draw the suppressed history.
     """
+    from kit.publish.suppression import HIDDEN
+
     headline = forecast.headline()
     now = [c for c in headline.columns if str(c).startswith("now")]
+    last = forecast.published_history(threshold).iloc[-1]
+    labels = _type_labels(forecast)
+    hidden = {labels.get(t, t) for t, v in last.items() if pd.isna(v)}
     for col in now:
-        values = pd.to_numeric(headline[col], errors="coerce")
-        headline[col] = values.astype(object).where(
-            ~((values > 0) & (values < threshold)), f"fewer than {threshold}"
-        )
+        headline[col] = headline[col].astype(object).where(~headline["type"].isin(hidden), HIDDEN)
     return {
         "id": "forecast",
         "title": "Forecast of children looked after, spend and scenarios",
         "paragraphs": [*forecast.summary_text().splitlines(), *getattr(forecast, "notes", [])],
-        "charts": forecast.charts(),
+        "charts": forecast.charts(threshold),
         "tables": {
             "Children looked after by type: now and projected (median, 95% interval)": headline,
             "Scenarios against the baseline": forecast.scenario_summary(),
         },  # fmt: skip
     }
+
+
+def _type_labels(forecast) -> dict[str, str]:
+    """Forecast type code -> the label the headline uses."""
+    proj = forecast.projection
+    return dict(zip(proj["type"], proj["type_label"], strict=True))
 
 
 def publish_region(dataset, out_dir, synthetic: bool | None = None, forecast=None) -> dict[str, Path]:

@@ -4,7 +4,8 @@ In: *suppressed* tables from :mod:`kit.publish.suppression` (hidden values are m
 drawn as a gap labelled ``[c]``, never as zero) and a ``source`` line. Out: one matplotlib
 ``Figure`` per chart, whose title states the finding (computed from the data), axes say what
 they measure and in what unit, bars and lines are labelled directly, colours come from the
-Analysis Function's colour-blind-safe palette, and the source sits at the bottom.
+Analysis Function's colour-blind-safe palette (:mod:`kit.publish.style`, which also holds the
+matplotlib settings each chart is drawn under), and the source sits at the bottom.
 
 matplotlib is imported here (and in the dashboard and report), never by ``import kit``.
 """
@@ -21,20 +22,27 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-# The Analysis Function's categorical palette, in order; two series use dark blue and orange.
-DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE, DARK_GREY, LIGHT_PURPLE = (
-    "#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1",
-)  # fmt: skip
-PALETTE = (DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE, DARK_GREY, LIGHT_PURPLE)
-TWO_SERIES = (DARK_BLUE, ORANGE)
-SEQUENTIAL = ("#12436D", "#2073BC", "#6BACE6")
+from kit.analysis.measures import REGION, TYPES
+from kit.publish.style import (
+    DARK_BLUE,
+    DARK_GREY,
+    DARK_PINK,
+    ORANGE,
+    PALETTE,
+    TEXT,
+    TURQUOISE,
+    styled,
+)
+from kit.publish.suppression import HIDDEN
+from kit.region.derive import FOSTER, RESIDENTIAL, SUPPORTED
+
+# Keyed by the standard's placement type codes (its placement_type role), in the standard's order.
 TYPE_PHRASES = {
-    "Foster": "foster care",
-    "Residential": "residential care",
-    "Supported Accommodation": "supported accommodation",
+    FOSTER: "foster care",
+    RESIDENTIAL: "residential care",
+    SUPPORTED: "supported accommodation",
 }
-TYPE_COLOURS = {"Foster": DARK_BLUE, "Residential": TURQUOISE, "Supported Accommodation": DARK_PINK}
-HIDDEN = "[c]"
+TYPE_COLOURS = dict(zip(TYPES, (DARK_BLUE, TURQUOISE, DARK_PINK), strict=True))
 SIZE = (8.0, 4.6)
 DPI = 110
 
@@ -67,7 +75,7 @@ def _figure(title: str, source: str, size=SIZE, left: float = 0.30) -> tuple[Fig
     lines = textwrap.wrap(title, 66)
     top = 0.97 - (0.058 * len(lines) + 0.05) * (SIZE[1] / size[1])
     ax = fig.add_axes((left, 0.17, 0.94 - left, top - 0.17))
-    fig.text(0.02, 0.97, "\n".join(lines), ha="left", va="top", fontsize=12.5, weight="bold", color="#0B0C0C")
+    fig.text(0.02, 0.97, "\n".join(lines), ha="left", va="top", fontsize=12.5, weight="bold", color=TEXT)
     fig.text(0.02, 0.02, source, ha="left", va="bottom", fontsize=8, color=DARK_GREY)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -92,7 +100,7 @@ def _hbar(ax, labels, values, colour=DARK_BLUE, fmt=_pct, xlabel=""):
     top = np.nanmax(vals) if np.isfinite(vals).any() else 1.0
     for yi, v in zip(y, vals, strict=True):
         text = HIDDEN if np.isnan(v) else fmt(v)
-        ax.text((0 if np.isnan(v) else v) + top * 0.01, yi, text, va="center", fontsize=9, color="#0B0C0C")
+        ax.text((0 if np.isnan(v) else v) + top * 0.01, yi, text, va="center", fontsize=9, color=TEXT)
     ax.set_yticks(y, labels)
     ax.set_xlim(0, top * 1.18 if top > 0 else 1)
     ax.set_xlabel(xlabel, fontsize=9.5, color=DARK_GREY)
@@ -118,6 +126,7 @@ def _no_data(title: str, source: str, message: str) -> Figure:
 # Charts
 
 
+@styled
 def cost_by_type(cost: pd.DataFrame, source: str) -> Figure:
     """Median weekly cost by type of home, with the middle half of placements as a line."""
     t = cost[cost["breakdown"] == "Placement type"].set_index("placement_type")
@@ -126,8 +135,8 @@ def cost_by_type(cost: pd.DataFrame, source: str) -> Figure:
     if med.notna().sum() == 0:
         return _no_data("Weekly cost by type of home", source, "No costs to show for these placements")
     title = "Weekly cost by type of home"
-    if {"Residential", "Foster"} <= set(med.dropna().index):
-        ratio = med["Residential"] / med["Foster"]
+    if {RESIDENTIAL, FOSTER} <= set(med.dropna().index):
+        ratio = med[RESIDENTIAL] / med[FOSTER]
         title = f"Residential care costs {ratio:.1f} times foster care per week"
     elif med.notna().sum() == 1:
         k = med.dropna().index[0]
@@ -157,6 +166,7 @@ def cost_by_type(cost: pd.DataFrame, source: str) -> Figure:
     return fig
 
 
+@styled
 def placements_by_quarter(by_quarter: pd.DataFrame, source: str) -> Figure:
     """Placements starting each quarter, one line per type, labelled at the line's end."""
     t = by_quarter.pivot_table(index="quarter", columns="placement_type", values="placements", aggfunc="sum")
@@ -200,9 +210,10 @@ def placements_by_quarter(by_quarter: pd.DataFrame, source: str) -> Figure:
     return fig
 
 
+@styled
 def displacement_by_needs(displacement: pd.DataFrame, source: str) -> Figure:
     """Share of foster-preferred placements that went to residential care, by needs band."""
-    region = displacement[displacement["breakdown"] == "Region"]
+    region = displacement[displacement["breakdown"] == REGION]
     bands = displacement[displacement["breakdown"] == "Needs band"].set_index("group")
     bands = bands.reindex([b for b in ("0 risks", "1-2 risks", "3+ risks") if b in bands.index])
     pct = pd.to_numeric(bands["percent"], errors="coerce")
@@ -225,6 +236,7 @@ def displacement_by_needs(displacement: pd.DataFrame, source: str) -> Figure:
     return fig
 
 
+@styled
 def preferred_vs_placed(demand: pd.DataFrame, source: str) -> Figure:
     """Placements a year where each type was preferred, against placements made in it."""
     t = demand.set_index("placement_type")
@@ -263,6 +275,7 @@ def preferred_vs_placed(demand: pd.DataFrame, source: str) -> Figure:
     return fig
 
 
+@styled
 def demand_against_places(demand: pd.DataFrame, source: str) -> Figure:
     """Children needing each type a year against places registered in the region."""
     t = demand.set_index("placement_type")
@@ -301,6 +314,7 @@ def demand_against_places(demand: pd.DataFrame, source: str) -> Figure:
     return fig
 
 
+@styled
 def far_from_home(distance: pd.DataFrame, source: str) -> Figure:
     """Share of each type's placements over 20 miles from home."""
     t = distance[distance["distance_band"] == "over 20"].set_index("placement_type")
@@ -318,6 +332,7 @@ def far_from_home(distance: pd.DataFrame, source: str) -> Figure:
     return fig
 
 
+@styled
 def like_for_like(lfl: pd.DataFrame, source: str, comparison: str = "LA") -> Figure:
     """Each group's difference in weekly cost from the rest of the region for comparable children:
     adjusted (regression) and within needs bands, each with its 95% interval."""
@@ -384,6 +399,7 @@ def like_for_like(lfl: pd.DataFrame, source: str, comparison: str = "LA") -> Fig
     return fig
 
 
+@styled
 def cost_drivers(effects: pd.DataFrame, source: str) -> Figure:
     """How much each recorded need adds to weekly cost, with its 95% interval."""
     t = effects[~effects["term"].str.startswith("age band")].reset_index(drop=True)
@@ -410,6 +426,7 @@ def cost_drivers(effects: pd.DataFrame, source: str) -> Figure:
     return fig
 
 
+@styled
 def risks_by_type(needs: pd.DataFrame, source: str) -> Figure:
     """Share of placements with each risk, all types."""
     t = needs[(needs["placement_type"] == "All types") & needs["need"].str.startswith("Risk: ")].copy()

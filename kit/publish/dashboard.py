@@ -22,12 +22,14 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
+from kit import standards
 from kit.analysis import sufficiency_tables
-from kit.analysis.measures import AGE_BANDS, TYPES, prepare
+from kit.analysis.measures import AGE_BANDS, LABELS, NOT_KNOWN, PLACEMENT_TYPE, TYPES, prepare
 from kit.publish import charts as ch
 from kit.publish.suppression import suppress_tables
+from kit.region.derive import FOSTER
 
-NOT_KNOWN = "Not known"  # age band of a child whose SSDA903 record did not match
+# NOT_KNOWN (kit/analysis/labels.yaml): the age band of a child whose SSDA903 record did not match
 NOT_RECORDED = "Not recorded"  # a placement with no type or no start date
 UASC_OPTIONS = (("All children", "all"), ("UASC only", "uasc"), ("Not UASC", "not_uasc"))
 DASHBOARD_CHARTS = ("cost_by_type", "placements_by_quarter", "displacement_by_needs", "far_from_home")
@@ -42,11 +44,26 @@ def _as_list(value) -> list | None:
     return list(value)
 
 
+def _uasc_roles() -> list:
+    """The ``uasc_status`` role of every placements version that records it (v2 onwards)."""
+    found = []
+    for version in standards.versions("placements"):
+        role = standards.load("placements", version).roles.get("uasc_status")
+        if role is not None and role not in found:
+            found.append(role)
+    return found
+
+
+UASC_ROLES = _uasc_roles()
+
+
 def _uasc(placements: pd.DataFrame) -> pd.Series:
     if "uasc" in placements:
         return placements["uasc"].astype("boolean")
-    if "uascStatus" in placements:
-        return placements["uascStatus"].astype("string").map({"Yes": True, "No": False}).astype("boolean")
+    for role in UASC_ROLES:  # no SSDA903 join: the standard's own UASC field, where the version has it
+        if role.field in placements:
+            answers = {role.code("uasc"): True, role.code("not_uasc"): False}
+            return placements[role.field].astype("string").map(answers).astype("boolean")
     return pd.Series(pd.NA, index=placements.index, dtype="boolean")
 
 
@@ -68,7 +85,7 @@ def filter_placements(
     child whose UASC status is unknown is in neither UASC filter).
     """
     keep = pd.Series(True, index=placements.index)
-    for column, wanted in (("la", la), ("quarter", period), ("placementType", placement_type)):
+    for column, wanted in (("la", la), ("quarter", period), (PLACEMENT_TYPE, placement_type)):
         values = _as_list(wanted)
         if values is not None:
             keep &= placements[column].astype("string").fillna(NOT_RECORDED).isin(values)
@@ -127,8 +144,8 @@ class SufficiencyDashboard:
         quarters = sorted(p["quarter"].dropna().astype(str).unique())
         if p["quarter"].isna().any():
             quarters.append(NOT_RECORDED)
-        types = [t for t in TYPES if t in set(p["placementType"].dropna())]
-        if p["placementType"].isna().any():
+        types = [t for t in TYPES if t in set(p[PLACEMENT_TYPE].dropna())]
+        if p[PLACEMENT_TYPE].isna().any():
             types.append(NOT_RECORDED)
         bands = [b for b in AGE_BANDS if b in set(p["age_band"].dropna())] if "age_band" in p else []
         if "age_band" not in p or p["age_band"].isna().any():
@@ -136,7 +153,7 @@ class SufficiencyDashboard:
         style = {"description_width": "initial"}
         self.la = widgets.SelectMultiple(
             options=[(f"{names[c]} ({c})" if names.get(c) else c, c) for c in las],
-            value=tuple(las), rows=min(8, max(len(las), 2)), description="Local authority", style=style,
+            value=tuple(las), rows=min(8, max(len(las), 2)), description=LABELS["local_authority"], style=style,
         )  # fmt: skip
         self.period = widgets.SelectMultiple(
             options=[(ch.financial_quarter(q) if q != NOT_RECORDED else q, q) for q in quarters],
@@ -214,7 +231,7 @@ class SufficiencyDashboard:
         t = self.threshold
         n = len(f)
         children = int(f["child"].nunique()) if "child" in f else n
-        foster_pref = int(f["preferred_type"].eq("Foster").fillna(False).sum())
+        foster_pref = int(f["preferred_type"].eq(FOSTER).fillna(False).sum())
         displaced = int(f["displaced"].astype("boolean").fillna(False).sum())
         outside = (
             f["placed_outside_la"].astype("boolean")

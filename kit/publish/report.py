@@ -11,7 +11,7 @@ the suppression threshold. Out, in the folder:
 * ``charts/<name>.png`` -- each chart on its own, for slides.
 
 Every table is passed through :func:`kit.publish.suppression.suppress_tables` (which calls
-:func:`kit.region.privacy.suppress`) here, whatever the caller did before, so nothing reaches a
+:func:`kit.publish.suppression.suppress`) here, whatever the caller did before, so nothing reaches a
 file unsuppressed. Hidden values read ``[c]``.
 """
 
@@ -19,36 +19,15 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import html
 import re
 from pathlib import Path
 
 import pandas as pd
 
+from kit.core.findings import column_letter
+from kit.publish import style
+from kit.publish.style import esc
 from kit.publish.suppression import HIDDEN, as_text, small_counts_shown, suppress_tables
-
-CSS = """
-body { font-family: Arial, Helvetica, sans-serif; color: #0b0c0c; margin: 0; background: #ffffff; }
-main { max-width: 980px; margin: 0 auto; padding: 24px 32px 64px; }
-h1 { font-size: 2em; margin: 0.4em 0 0.2em; }
-h2 { font-size: 1.5em; margin-top: 2em; border-top: 4px solid #12436D; padding-top: 0.5em; }
-h3 { font-size: 1.15em; margin-top: 1.6em; }
-p, li, dd { line-height: 1.45; max-width: 46em; }
-.banner { background: #F46A25; color: #0b0c0c; padding: 10px 16px; font-weight: bold; }
-.notice { border-left: 6px solid #12436D; background: #f3f2f1; padding: 10px 16px; margin: 1em 0; }
-figure { margin: 1.5em 0; }
-figure img { max-width: 100%; height: auto; border: 1px solid #d0d0d0; }
-figcaption { font-size: 0.9em; color: #3D3D3D; }
-table { border-collapse: collapse; margin: 0.6em 0 1.2em; font-size: 0.85em; }
-caption { text-align: left; font-weight: bold; padding: 0.3em 0; }
-th, td { border-bottom: 1px solid #b1b4b6; padding: 4px 10px 4px 0; text-align: left; vertical-align: top; }
-td.num, th.num { text-align: right; }
-dl.def dt { font-weight: bold; margin-top: 0.4em; }
-dl.def dd { margin-left: 0; }
-nav ol { columns: 2; }
-footer { margin-top: 3em; font-size: 0.85em; color: #3D3D3D; }
-@media print { h2 { page-break-before: always; } figure, table { page-break-inside: avoid; } }
-"""
 
 LABELS = {"la": "LA", "hhi": "HHI", "percent": "Percent", "needed_by": "Needed by"}
 
@@ -77,29 +56,16 @@ def _title(chart, name: str) -> str:
 def _table_html(table: pd.DataFrame, caption: str) -> str:
     text = as_text(table)
     numeric = [pd.api.types.is_numeric_dtype(table[c].dtype) for c in table.columns]
-    head = "".join(
-        f'<th scope="col"{" class=num" if n else ""}>{html.escape(column_label(c))}</th>'
-        for c, n in zip(table.columns, numeric, strict=True)
-    )
-    rows = []
-    for _, row in text.iterrows():
-        cells = "".join(
-            f"<td{' class=num' if n else ''}>{html.escape(str(v))}</td>"
-            for v, n in zip(row.tolist(), numeric, strict=True)
-        )
-        rows.append(f"<tr>{cells}</tr>")
-    return (
-        f"<table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
+    head = [column_label(c) for c in table.columns]
+    return style.table_html(head, text.to_numpy().tolist(), numeric, caption)
 
 
 def _definition_html(measure) -> str:
     return (
         '<dl class="def">'
-        f"<dt>What it counts</dt><dd>{html.escape(measure.definition)}</dd>"
-        f"<dt>Out of</dt><dd>{html.escape(measure.denominator)}</dd>"
-        f"<dt>Be careful</dt><dd>{html.escape(measure.caveat)}</dd>"
+        f"<dt>What it counts</dt><dd>{esc(measure.definition)}</dd>"
+        f"<dt>Out of</dt><dd>{esc(measure.denominator)}</dd>"
+        f"<dt>Be careful</dt><dd>{esc(measure.caveat)}</dd>"
         "</dl>"
     )
 
@@ -174,18 +140,18 @@ def write_report(
 
 
 def _section_html(section: dict) -> str:
-    parts = [f"<h2 id='{html.escape(section['id'])}'>{html.escape(section['title'])}</h2>"]
-    parts += [f"<p>{html.escape(p)}</p>" for p in section.get("paragraphs") or []]
+    parts = [f"<h2 id='{esc(section['id'])}'>{esc(section['title'])}</h2>"]
+    parts += [f"<p>{esc(p)}</p>" for p in section.get("paragraphs") or []]
     for name, (data, caption) in section["pngs"].items():
         b64 = base64.b64encode(data).decode("ascii")
-        alt = html.escape(caption, quote=True)
+        alt = esc(caption)
         parts.append(
-            f'<figure id="chart-{html.escape(section["id"])}-{name}"><img src="data:image/png;base64,{b64}" '
+            f'<figure id="chart-{esc(section["id"])}-{name}"><img src="data:image/png;base64,{b64}" '
             f'alt="{alt}"><figcaption>{alt}</figcaption></figure>'
         )
     for caption, table in (section.get("tables") or {}).items():
         if table is not None and not table.empty:
-            parts.append(f"<h3>{html.escape(caption)}</h3>" + _table_html(table, caption))
+            parts.append(f"<h3>{esc(caption)}</h3>" + _table_html(table, caption))
     return "\n".join(parts)
 
 
@@ -193,51 +159,42 @@ def _write_html(
     path, tables, pngs, titles, title, threshold, source, synthetic, registry, la_names, intro, sections=()
 ) -> Path:
     today = dt.date.today().strftime("%d %B %Y")
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
-    ]
-    if synthetic:
-        parts.append(
-            '<div class="banner" role="note">Synthetic sample region: these are made-up children, '
-            "for practice and training. No real child is in this report.</div>"
-        )
-    parts.append(f"<main><h1>{html.escape(title)}</h1>")
-    parts.append(
-        f"<p>{html.escape(source)}. Produced on {today}.</p>" if source else f"<p>Produced on {today}.</p>"
+    banner = (
+        "Synthetic sample region: these are made-up children, for practice and training. "
+        "No real child is in this report."
+        if synthetic
+        else ""
     )
+    parts = []
+    parts.append(f"<p>{esc(source)}. Produced on {today}.</p>" if source else f"<p>Produced on {today}.</p>")
     if intro:
-        parts.append(f"<p>{html.escape(intro)}</p>")
+        parts.append(f"<p>{esc(intro)}</p>")
     parts.append(
         '<div class="notice"><p><b>Small numbers are hidden.</b> '
-        + " ".join(html.escape(r) for r in suppression_rules(threshold))
+        + " ".join(esc(r) for r in suppression_rules(threshold))
         + "</p></div>"
     )
     parts.append("<nav><h2>Contents</h2><ol><li><a href='#findings'>Key findings</a></li>")
     parts.append("<li><a href='#charts'>Charts</a></li>")
     for section in sections:
-        parts.append(f"<li><a href='#{html.escape(section['id'])}'>{html.escape(section['title'])}</a></li>")
+        parts.append(f"<li><a href='#{esc(section['id'])}'>{esc(section['title'])}</a></li>")
     for name in tables:
-        parts.append(f"<li><a href='#{name}'>{html.escape(registry[name].title)}</a></li>")
+        parts.append(f"<li><a href='#{name}'>{esc(registry[name].title)}</a></li>")
     parts.append("</ol></nav>")
     parts.append("<h2 id='findings'>Key findings</h2><ul>")
-    parts += [f"<li>{html.escape(t)}</li>" for t in titles.values()]
+    parts += [f"<li>{esc(t)}</li>" for t in titles.values()]
     parts.append("</ul>")
     if la_names:
         parts.append("<h3>Local authorities</h3><ul>")
-        parts += [
-            f"<li>{html.escape(code)}: {html.escape(name)}</li>" for code, name in sorted(la_names.items())
-        ]
+        parts += [f"<li>{esc(code)}: {esc(name)}</li>" for code, name in sorted(la_names.items())]
         parts.append("</ul>")
     parts.append("<h2 id='charts'>Charts</h2>")
     for name, data in pngs.items():
         b64 = base64.b64encode(data).decode("ascii")
-        alt = html.escape(titles[name], quote=True)
+        alt = esc(titles[name])
         parts.append(
             f'<figure id="chart-{name}"><img src="data:image/png;base64,{b64}" alt="{alt}">'
-            f"<figcaption>{alt}. Chart file: charts/{html.escape(name)}.png</figcaption></figure>"
+            f"<figcaption>{alt}. Chart file: charts/{esc(name)}.png</figcaption></figure>"
         )
     parts += [_section_html(section) for section in sections]
     parts.append("<h2 id='tables'>Tables, definitions and caveats</h2>")
@@ -246,19 +203,16 @@ def _write_html(
     )
     for name, table in tables.items():
         m = registry[name]
-        parts.append(f"<section id='{name}'><h3>{html.escape(m.title)}</h3>{_definition_html(m)}")
+        parts.append(f"<section id='{name}'><h3>{esc(m.title)}</h3>{_definition_html(m)}")
         if table is None or table.empty:
             parts.append("<p>No data for this table.</p></section>")
             continue
         parts.append(_table_html(table, f"{m.title} (data pack sheet {name[:31]})") + "</section>")
     parts.append(
         "<footer><p>Made with the children's social care data standards kit. Offline report: no scripts, "
-        "no links to other sites; the charts are inside this file.</p></footer></main></body></html>"
+        "no links to other sites; the charts are inside this file.</p></footer>"
     )
-    text = "\n".join(parts)
-    if re.search(r"https?://|<script|<link|@import|url\(", text, flags=re.IGNORECASE):
-        raise AssertionError("The report would reference something outside itself; refusing to write it.")
-    path.write_text(text, encoding="utf-8")
+    style.write_page(path, title, "\n".join(parts), banner=banner)
     return path
 
 
@@ -274,7 +228,10 @@ def _sheet_values(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_excel(path, tables, title, threshold, source, synthetic, registry, la_names) -> Path:
+    """The data pack, written cell by cell through :mod:`kit.outputs.excel` (text never runs as a formula)."""
     from openpyxl.styles import Alignment, Font
+
+    from kit.outputs.excel import new_workbook, save, sheet_title, write_cell, write_frame, write_rows
 
     cover = [
         [title],
@@ -292,14 +249,14 @@ def _write_excel(path, tables, title, threshold, source, synthetic, registry, la
         ],
         [],
         ["Sheet", "Contents"],
-        *[[name[:31], registry[name].title] for name in tables],
+        *[[sheet_title(name), registry[name].title] for name in tables],
     ]
     if la_names:
         cover += [[], ["LA code", "LA name"], *[[c, n] for c, n in sorted(la_names.items())]]
     definitions = pd.DataFrame(
         [
             {
-                "Sheet": name[:31],
+                "Sheet": sheet_title(name),
                 "Measure": registry[name].title,
                 "What it counts": registry[name].definition,
                 "Out of (denominator)": registry[name].denominator,
@@ -308,35 +265,35 @@ def _write_excel(path, tables, title, threshold, source, synthetic, registry, la
             for name in tables
         ]
     )
-    with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        cover = [(list(row) + ["", ""])[:2] for row in cover]
-        pd.DataFrame(cover).to_excel(xl, sheet_name="Cover", index=False, header=False)
-        definitions.to_excel(xl, sheet_name="Definitions and caveats", index=False)
-        for name, table in tables.items():
-            sheet = name[:31]
-            m = registry[name]
-            values = _sheet_values(table) if table is not None and not table.empty else pd.DataFrame()
-            values = values.rename(columns=column_label)
-            values.to_excel(xl, sheet_name=sheet, index=False, startrow=3)
-            ws = xl.sheets[sheet]
-            ws["A1"] = m.title
-            ws["A1"].font = Font(bold=True, size=13)
-            ws["A2"] = f"{m.definition} Out of: {m.denominator} Caveat: {m.caveat} Hidden values: {HIDDEN}."
-            for k, col in enumerate(values.columns, start=1):
-                ws.column_dimensions[ws.cell(row=4, column=k).column_letter].width = max(
-                    12, min(40, len(str(col)) + 4)
-                )
-        ws = xl.sheets["Cover"]
-        ws["A1"].font = Font(bold=True, size=14)
-        ws.column_dimensions["A"].width = 110
-        ws.column_dimensions["B"].width = 45
-        ws = xl.sheets["Definitions and caveats"]
-        for letter, width in zip("ABCDE", (26, 30, 70, 45, 60), strict=True):
-            ws.column_dimensions[letter].width = width
-        for row in ws.iter_rows(min_row=2):
-            for cell in row:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-    return path
+    wb = new_workbook()
+    ws = wb.active
+    ws.title = "Cover"
+    write_rows(ws, [[v if v != "" else None for v in row] for row in cover])
+    ws.cell(row=1, column=1).font = Font(bold=True, size=14)
+    for k, width in enumerate((110, 45)):
+        ws.column_dimensions[column_letter(k)].width = width
+    ws = wb.create_sheet("Definitions and caveats")
+    write_frame(ws, definitions)
+    for k, width in enumerate((26, 30, 70, 45, 60)):
+        ws.column_dimensions[column_letter(k)].width = width
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for name, table in tables.items():
+        m = registry[name]
+        ws = wb.create_sheet(sheet_title(name))
+        values = _sheet_values(table) if table is not None and not table.empty else pd.DataFrame()
+        values = values.rename(columns=column_label)
+        write_cell(ws, 1, 1, m.title).font = Font(bold=True, size=13)
+        write_cell(
+            ws, 2, 1, f"{m.definition} Out of: {m.denominator} Caveat: {m.caveat} Hidden values: {HIDDEN}."
+        )
+        write_frame(ws, values, start_row=4)
+        for k, col in enumerate(values.columns, start=1):
+            ws.column_dimensions[ws.cell(row=4, column=k).column_letter].width = max(
+                12, min(40, len(str(col)) + 4)
+            )
+    return save(wb, path)
 
 
 def check_published(paths: dict[str, Path], suppress_below: int, registry=None) -> list[str]:
@@ -348,14 +305,13 @@ def check_published(paths: dict[str, Path], suppress_below: int, registry=None) 
     """
     import openpyxl
 
+    from kit.outputs.excel import sheet_title
+
     if registry is None:
         from kit.analysis import REGISTRY as registry
     problems = []
     text = Path(paths["report"]).read_text(encoding="utf-8")
-    for pattern, what in ((r"https?://", "a web address"), (r"<script", "a script"), (r"<link", "a linked file"),
-                          (r"<iframe", "a frame"), (r"url\(|@import", "an external style")):  # fmt: skip
-        if re.search(pattern, text, flags=re.IGNORECASE):
-            problems.append(f"report.html contains {what}")
+    problems += [f"report.html contains {what}" for what in style.outside_references(text)]
     charts = [k for k in paths if k.startswith("chart_")]
     embedded = text.count('src="data:image/png;base64,')
     if embedded != len(charts):
@@ -363,9 +319,9 @@ def check_published(paths: dict[str, Path], suppress_below: int, registry=None) 
     book = openpyxl.load_workbook(paths["data_pack"], read_only=True)
     try:
         for name, measure in registry.items():
-            if name[:31] not in book.sheetnames:
+            if sheet_title(name) not in book.sheetnames:
                 continue
-            rows = list(book[name[:31]].iter_rows(values_only=True))
+            rows = list(book[sheet_title(name)].iter_rows(values_only=True))
             if len(rows) < 4:
                 continue
             header = list(rows[3])

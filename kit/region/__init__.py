@@ -4,7 +4,7 @@
     config = load_region_config("sample_data/region.yml")
     ds = build_regional_dataset(config, key=load_key(config))      # -> RegionalDataset
 
-Modules: ``config`` (region.yml), ``privacy`` (key, pseudonyms, internal fields, suppression),
+Modules: ``config`` (region.yml), ``privacy`` (key, pseudonyms, internal fields),
 ``ssda903`` (903 readers), ``ofsted`` (the register), ``postcodes`` (districts and distances),
 ``join`` (placement <-> episode, URN, distance), ``pool`` (the build). The quarterly run that
 sequences every stage is ``kit.app.quarterly_run``.
@@ -13,7 +13,7 @@ Importing this package does not import Great Expectations.
 
 from kit.region.config import LAConfig, RegionConfig, load_region_config
 from kit.region.pool import RegionalDataset, build_regional_dataset
-from kit.region.privacy import load_key, pseudonymise, suppress
+from kit.region.privacy import load_key, pseudonymise
 
 __all__ = [
     "LAConfig",
@@ -23,5 +23,4 @@ __all__ = [
     "load_key",
     "load_region_config",
     "pseudonymise",
-    "suppress",
 ]

@@ -50,6 +50,7 @@ from typing import Any
 
 import yaml
 
+from kit import standards
 from kit.core.errors import KitError
 from kit.core.paths import OUTPUTS
 
@@ -363,8 +364,10 @@ def load_region_config(path: str | Path) -> RegionConfig:
         version = r.text(
             item.get("placements_version", item.get("version")), f"{where}.placements_version", False
         )
-        if version and version not in ("auto", "0.1", "1", "2"):
-            raise r.fail(f"{where}.placements_version", f"is {version!r}; write auto, 0.1, 1 or 2.")
+        choices = ["auto", *standards.versions("placements")]  # the standard files the kit has
+        if version and version not in choices:
+            spelled = f"{', '.join(choices[:-1])} or {choices[-1]}"
+            raise r.fail(f"{where}.placements_version", f"is {version!r}; write {spelled}.")
         ssda903, more = _ssda903(r, item.get("ssda903"), f"{where}.ssda903")
         notes += more
         las.append(

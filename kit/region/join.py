@@ -36,33 +36,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kit import standards
 from kit.core.findings import Finding
+from kit.region import derive as D
+from kit.region.derive import AGE_BANDS, NEEDS_BANDS, RISKS, SUITABILITY, age_band, age_in_years  # noqa: F401
 from kit.region.ofsted import is_unregistered_marker, look_up_urns, normalise_urns
+from kit.region.postcodes import KEY as DISTRICT_KEY
 from kit.region.postcodes import distance_band, district_distance_miles, normalise_outward
 
-RISKS = (
-    "riskSelfHarm", "riskSexualExploitation", "riskCriminalExploitation", "riskDrugAlcohol",
-    "riskEatingDisorder", "riskMissing", "riskToOthersPhysical", "riskToOthersSexual",
-    "riskToOthersFire", "riskToOthersAnimals", "riskToOthersCriminal",
-)  # fmt: skip
-SUITABILITY = {
-    "fosterCareSuitability": "Foster",
-    "residentialCareSuitability": "Residential",
-    "supportedAccommodationSuitability": "Supported Accommodation",
-}
-AGE_BANDS = ("Under 1", "1-4", "5-9", "10-15", "16+")  # DfE's bands for children looked after
-NEEDS_BANDS = ("0 risks", "1-2 risks", "3+ risks")
-# Bands are ordered categoricals (text in the CSV), so that tables list them in their natural order.
-IN_HOUSE = {"PR1": True, "PR2": True, "PR3": False, "PR4": False, "PR5": False}  # PR0 (parents): n/a
+EP = D.EPISODE  # the 903 Episodes columns by role (EP.start is DECOM), from reference/ssda903.yaml
+ROLES = D.ROLES
 # 903 placement types that need an Ofsted registration (children's homes, secure homes, registered
 # supported accommodation): no URN in the 903 for these means an unregistered setting.
-REGISTERED_PLACES = {"K1", "K2", "K3"}
-# Which 903 PLACE codes agree with each placementType (placements doc §4.2's indicative mapping).
-PLACE_TYPES = {
-    "Foster": {"U1", "U2", "U3", "U4", "U5", "U6"},
-    "Residential": {"K1", "K2", "R1", "S1", "P3"},
-    "Supported Accommodation": {"K3", "H5", "P2"},
-}
+REGISTERED_PLACES = set(D.REGISTERED_PLACES)
+# Which 903 PLACE codes agree with each placementType (placements doc §4.2's indicative mapping,
+# declared in reference/ssda903.yaml).
+PLACE_TYPES = {t: set(D.SSDA903.places(placement_type=t)) for t in D.TYPES}
+NOT_A_PLACEMENT = set(D.SSDA903.rne_not_a_placement)
 
 
 def _days(a: pd.Series, b: pd.Series) -> pd.Series:
@@ -89,11 +79,7 @@ def match_episodes(placements: pd.DataFrame, episodes: pd.DataFrame, window_days
     )
     if not len(placements) or not len(episodes):
         return out
-    ptype = (
-        placements["placementType"]
-        if "placementType" in placements
-        else pd.Series(None, index=placements.index)
-    )
+    ptype = D.text(placements, D.PLACEMENT_TYPE)
     left = pd.DataFrame(
         {
             "child": placements["child"].astype(object),
@@ -106,24 +92,24 @@ def match_episodes(placements: pd.DataFrame, episodes: pd.DataFrame, window_days
     right = pd.DataFrame(
         {
             "child": episodes["child"].astype(object),
-            "DECOM": episodes["DECOM"],
+            "decom": episodes[EP.start],
             "episode": episodes.index,
-            "rne": episodes["RNE"].astype(object),
-            "place": episodes["PLACE"].astype(object) if "PLACE" in episodes else None,
+            "rne": episodes[EP.reason_new_episode].astype(object),
+            "place": episodes[EP.place].astype(object) if EP.place in episodes else None,
         }
     )
     # 1. Exact: child and date (one episode per child and DECOM after de-duplication).
-    exact = left.merge(right, left_on=["child", "start"], right_on=["child", "DECOM"], how="inner")
+    exact = left.merge(right, left_on=["child", "start"], right_on=["child", "decom"], how="inner")
     exact = exact.drop_duplicates("row")
     out.loc[exact["row"].to_numpy(), "episode"] = exact["episode"].to_numpy()
     out.loc[exact["row"].to_numpy(), "match_days"] = 0
     out.loc[exact["row"].to_numpy(), "match_rule"] = "exact"
     # 2. Window: nearest placement-starting episode within window_days either side.
     rest = left[~left["row"].isin(exact["row"])]
-    cand = right[right["rne"].fillna("") != "L"]
+    cand = right[~right["rne"].fillna("").isin(NOT_A_PLACEMENT)]
     if window_days > 0 and len(rest) and len(cand):
         pairs = rest.merge(cand, on="child", how="inner")
-        pairs["gap"] = (pairs["DECOM"] - pairs["start"]).dt.days
+        pairs["gap"] = (pairs["decom"] - pairs["start"]).dt.days
         pairs = pairs[pairs["gap"].abs() <= window_days]
         if len(pairs):
             pairs["dist"] = pairs["gap"].abs()
@@ -133,30 +119,12 @@ def match_episodes(placements: pd.DataFrame, episodes: pd.DataFrame, window_days
             ]
             pairs["type_differs"] = ~np.array(agrees, dtype=bool)
             pairs["taken"] = pairs["episode"].isin(exact["episode"])
-            order = ["row", "type_differs", "taken", "dist", "DECOM"]
+            order = ["row", "type_differs", "taken", "dist", "decom"]
             pairs = pairs.sort_values(order, kind="stable").drop_duplicates("row")
             out.loc[pairs["row"].to_numpy(), "episode"] = pairs["episode"].to_numpy()
             out.loc[pairs["row"].to_numpy(), "match_days"] = pairs["gap"].to_numpy()
             out.loc[pairs["row"].to_numpy(), "match_rule"] = "window"
     return out
-
-
-def age_in_years(dob: pd.Series, on: pd.Series) -> pd.Series:
-    """Whole years of age on a date (a birthday counts on the day itself)."""
-    years = on.dt.year - dob.dt.year
-    before_birthday = (on.dt.month < dob.dt.month) | (
-        (on.dt.month == dob.dt.month) & (on.dt.day < dob.dt.day)
-    )
-    return (years - before_birthday.astype("int64")).astype("Int64")
-
-
-def age_band(age: pd.Series) -> pd.Series:
-    """DfE's age bands: Under 1, 1-4, 5-9, 10-15, 16+."""
-    values = age.astype("float64").to_numpy()
-    idx = np.searchsorted(np.array([1, 5, 10, 16]), values, side="right")
-    labels = np.array(AGE_BANDS, dtype=object)[np.minimum(idx, len(AGE_BANDS) - 1)]
-    labels = np.where(np.isnan(values), None, labels)
-    return pd.Series(pd.Categorical(labels, categories=AGE_BANDS, ordered=True), index=age.index)
 
 
 def join_episodes(placements: pd.DataFrame, episodes: pd.DataFrame, window_days: int) -> pd.DataFrame:
@@ -175,20 +143,20 @@ def join_episodes(placements: pd.DataFrame, episodes: pd.DataFrame, window_days:
     out["episode_matched"] = pd.array(hit, dtype="boolean")
     out["match_rule"] = m["match_rule"]
     out["match_days"] = m["match_days"]
-    out["episode_decom"] = take("DECOM", "datetime64[ns]")
+    out["episode_decom"] = take(EP.start, "datetime64[ns]")
     dob = take("dob", "datetime64[ns]")
     out["age_at_start"] = age_in_years(dob, placements["placement_start"].astype("datetime64[ns]"))
     out["age_band"] = age_band(out["age_at_start"])
     out["sex"] = take("sex", "string")
     out["ethnicity"] = take("ethnicity", "string")
-    out["legal_status"] = take("LS", "string")
+    out["legal_status"] = take(EP.legal_status, "string")
     out["uasc"] = take("uasc", "boolean")
-    out["place_903"] = take("PLACE", "string")
-    out["place_provider_903"] = take("PLACE_PROVIDER", "string")
-    out["in_house"] = out["place_provider_903"].map(IN_HOUSE).astype("boolean")
-    out["home_district"] = take("HOME_POST", "string")
-    out["pl_post_903"] = take("PL_POST", "string")
-    out["urn_903"] = take("URN", "string")
+    out["place_903"] = take(EP.place, "string")
+    out["place_provider_903"] = take(EP.provider, "string")
+    out["in_house"] = D.in_house(out["place_provider_903"]).where(hit)
+    out["home_district"] = take(EP.home_postcode, "string")
+    out["pl_post_903"] = take(EP.placement_postcode, "string")
+    out["urn_903"] = take(EP.urn, "string")
     return out
 
 
@@ -206,10 +174,7 @@ def join_register(placements: pd.DataFrame, joined903: pd.DataFrame, register: p
     registered (K1, K2, K3) and has no URN either; False when the 903 episode has a URN or is a
     setting that needs none; missing when nothing says.
     """
-    raw = (
-        placements["providerURN"] if "providerURN" in placements else pd.Series(pd.NA, index=placements.index)
-    )
-    raw = raw.astype("string")
+    raw = D.text(placements, ROLES.provider_urn)
     urn = normalise_urns(raw.fillna(""))
     marker = raw.fillna("").map(is_unregistered_marker).astype(bool)
     urn = urn.where(~marker & (urn != ""), pd.NA)
@@ -253,7 +218,7 @@ def join_districts(
     is the 903 ``HOME_POST``. ``la_code``/``region_code`` are the placing LA's and the region's codes
     as the district file writes them (``oslaua``/``rgn``).
     """
-    own = placements.get("placementLocation")
+    own = placements.get(ROLES.placement_location)
     own = (
         normalise_outward(own)
         if own is not None
@@ -264,7 +229,7 @@ def join_districts(
     source = pd.Series(np.where(own.notna(), "placements", np.where(pl903.notna(), "903", None)),
                        index=placements.index, dtype="string")  # fmt: skip
     home = normalise_outward(joined["home_district"])
-    look = districts.set_index("outward")
+    look = districts.set_index(DISTRICT_KEY)
     out = pd.DataFrame(index=placements.index)
     out["placement_district"] = district.astype("string")
     out["placement_district_source"] = source
@@ -287,59 +252,29 @@ def join_districts(
 
 
 def needs_helpers(placements: pd.DataFrame) -> pd.DataFrame:
-    """``risk_count``, ``needs_band``, ``preferred_type`` and ``displaced`` for each row.
-
-    ``risk_count``: how many of the 11 risks are "Risk present" (missing when none is answered).
-    ``preferred_type``: the one type of home rated "Preferred" (missing when none or several are).
-    ``displaced``: foster care was preferred and the child was placed in residential care.
-    """
+    """``risk_count``, ``needs_band``, ``preferred_type`` and ``displaced`` for each row, by the one
+    rule of :mod:`kit.region.derive` (a row with no risk answered has no count and no band)."""
     out = pd.DataFrame(index=placements.index)
-    present = [placements[r].astype("string").eq("Risk present") for r in RISKS if r in placements]
-    answered = [placements[r].notna() for r in RISKS if r in placements]
-    if present:
-        count = pd.concat(present, axis=1).fillna(False).sum(axis=1).astype("Int64")
-        any_answer = pd.concat(answered, axis=1).any(axis=1)
-        out["risk_count"] = count.where(any_answer)
-    else:
-        out["risk_count"] = pd.Series(pd.NA, index=placements.index, dtype="Int64")
-    band = np.select(
-        [
-            out["risk_count"].fillna(-1) == 0,
-            out["risk_count"].fillna(-1).between(1, 2),
-            out["risk_count"].fillna(-1) >= 3,
-        ],
-        list(NEEDS_BANDS),
-        default="",
-    )
-    band = np.where(band == "", None, band)
-    out["needs_band"] = pd.Series(
-        pd.Categorical(band, categories=NEEDS_BANDS, ordered=True), index=placements.index
-    )
-    preferred = pd.DataFrame(
-        {
-            label: placements[f].astype("string").eq("Preferred").fillna(False)
-            for f, label in SUITABILITY.items()
-            if f in placements
-        }  # fmt: skip
-    )
-    if len(preferred.columns):
-        n_pref = preferred.sum(axis=1)
-        first = preferred.idxmax(axis=1) if len(preferred) else pd.Series(dtype=object)
-        out["preferred_type"] = first.where(n_pref == 1).astype("string")
-    else:
-        out["preferred_type"] = pd.Series(pd.NA, index=placements.index, dtype="string")
-    placed = placements["placementType"].astype("string") if "placementType" in placements else None
-    if placed is not None:
-        known = out["preferred_type"].notna() & placed.notna()
-        displaced = (out["preferred_type"] == "Foster") & (placed == "Residential")
-        out["displaced"] = displaced.astype("boolean").where(known)
-    else:
-        out["displaced"] = pd.Series(pd.NA, index=placements.index, dtype="boolean")
+    out["risk_count"] = D.risk_count(placements)
+    out["needs_band"] = D.needs_band(out["risk_count"])
+    out["preferred_type"] = D.preferred_type(placements)
+    out["displaced"] = D.displaced(placements, out["preferred_type"])
     return out
 
 
 # ---------------------------------------------------------------------------------------------
 # Findings
+
+
+def _start_field(version: str) -> str:
+    """The field that holds the placement's start date in a version (v1 placementDate, v2 ...)."""
+    return standards.load("placements", str(version)).roles.start_date
+
+
+def _decom_versions() -> set[str]:
+    """The versions whose start date is the 903 DECOM itself (the standard's ``decom`` role: v2), where
+    a match within the window, not on the day, means one of the two dates is wrong."""
+    return {v for v in standards.versions("placements") if "decom" in standards.load("placements", v).roles}
 
 
 def join_findings(joined: pd.DataFrame, letters: dict[tuple[str, str], str], window_days: int,
@@ -356,7 +291,7 @@ def join_findings(joined: pd.DataFrame, letters: dict[tuple[str, str], str], win
     ``letters`` maps (file name, field) to the column letter the LA sees.
     """
     matched = joined["episode_matched"].fillna(False).astype(bool)
-    v2_window = (joined["version"] == "2") & (joined["match_rule"] == "window")
+    v2_window = joined["version"].isin(_decom_versions()) & (joined["match_rule"] == "window")
     urn_status = joined["urn_status"].fillna("")
     prefix = joined["urn_match"].fillna("") == "prefix_added"
     unreg_903 = joined["unregistered_evidence"].fillna("") == "903"
@@ -371,11 +306,11 @@ def join_findings(joined: pd.DataFrame, letters: dict[tuple[str, str], str], win
     values = zip(*(rows[c].tolist() for c in columns), matched[todo], v2_window[todo], urn_status[todo],
                  prefix[todo], unreg_903[todo], strict=True)  # fmt: skip
     for file, src_row, la, version, start, child, decom, days, urn, hit, v2w, status, pre, unreg in values:
-        date_field = "placementStartDate" if version == "2" else "placementDate"
+        date_field = _start_field(version)
         when = start.strftime("%d/%m/%Y") if pd.notna(start) else ""
         base = dict(la=la, source_file=file, source_row=int(src_row))
         date_col = letters.get((file, date_field), "")
-        urn_col = letters.get((file, "providerURN"), "")
+        urn_col = letters.get((file, ROLES.provider_urn), "")
         if not hit:
             if pd.isna(start):
                 why = f"it has no {date_field} to match on; enter the date the placement started."
@@ -393,17 +328,17 @@ def join_findings(joined: pd.DataFrame, letters: dict[tuple[str, str], str], win
                                message=f"The placement start date {when} differs from the 903 DECOM "
                                f"{decom.strftime('%d/%m/%Y')} ({int(days):+d} days); correct whichever is wrong."))  # fmt: skip
         if status == "not_on_register":
-            out.append(Finding(**base, source_column=urn_col, field="providerURN", value=str(urn),
+            out.append(Finding(**base, source_column=urn_col, field=ROLES.provider_urn, value=str(urn),
                                rule="urn_not_on_register", severity="warning",
                                message=f"The URN {urn} is not on the Ofsted register; check it for a typo, "
                                "or whether the provider has closed or re-registered."))  # fmt: skip
         elif pre:
-            out.append(Finding(**base, source_column=urn_col, field="providerURN", value=str(urn)[2:],
+            out.append(Finding(**base, source_column=urn_col, field=ROLES.provider_urn, value=str(urn)[2:],
                                rule="urn_prefix_added", severity="warning",
                                message=f"The URN was read as {urn} (Ofsted's social care URNs start with SC); "
                                "write it in full."))  # fmt: skip
         if unreg:
-            out.append(Finding(**base, source_column=urn_col, field="providerURN", value="",
+            out.append(Finding(**base, source_column=urn_col, field=ROLES.provider_urn, value="",
                                rule="unregistered_placement", severity="warning",
                                message="This placement has no Ofsted URN and looks unregistered: the 903 records a "
                                "setting that must be registered, with no URN; confirm it, or record the URN."))  # fmt: skip

@@ -22,23 +22,13 @@ from pathlib import Path
 import pandas as pd
 
 from kit.core.errors import KitError
-from kit.standards import normalise_header
+from kit.standards import normalise_header, reference
 
-# The register's headers, compared letters-and-digits only (``Provision type`` = ``provision_type``).
-REGISTER_COLUMNS = {
-    "urn": "urn",
-    "provisiontype": "provider_type",
-    "sector": "provider_sector",
-    "registrationstatus": "provider_status",
-    "registrationdate": "provider_registered",
-    "places": "provider_places",
-    "maximumusers": "provider_places",  # Ofsted's older files
-    "organisationwhichownstheprovider": "provider_owner",
-    "owner": "provider_owner",
-    "localauthority": "provider_la",
-    "region": "provider_region",
-    "postcodedistrict": "provider_district",
-}
+# The register's headers, compared letters-and-digits only (``Provision type`` = ``provision_type``),
+# as declared in kit/standards/reference/ofsted.yaml (the first header for a column wins).
+REGISTER_COLUMNS: dict[str, str] = {}
+for _header, _column in reference.ofsted().columns.items():
+    REGISTER_COLUMNS.setdefault(normalise_header(_header), _column)
 # Markers LAs write in place of a URN for a setting that is not registered with Ofsted.
 # Anywhere in the cell ("N/A - unregistered"): a real URN has no letters beyond its SC prefix.
 UNREGISTERED_MARKERS = re.compile(r"(UNREG|NOTREG|NONREG|UNREGULATED)")
@@ -72,31 +62,20 @@ def is_unregistered_marker(value) -> bool:
 
 
 def _read_any(path: Path) -> pd.DataFrame:
-    """Every cell as text; the header is the first row that has a URN column (title rows skipped)."""
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            raw = pd.read_excel(path, dtype=str, header=None, keep_default_na=False, na_filter=False)
-        else:
-            try:
-                raw = pd.read_csv(path, dtype=str, header=None, keep_default_na=False, na_filter=False,
-                                  encoding="utf-8-sig")  # fmt: skip
-            except UnicodeDecodeError:
-                raw = pd.read_csv(path, dtype=str, header=None, keep_default_na=False, na_filter=False,
-                                  encoding="cp1252")  # fmt: skip
-    except FileNotFoundError:
+    """Every cell as text; the header is the first row that has a URN column (title rows skipped).
+
+    Read by :func:`kit.read.read_table` (any encoding, delimiter or workbook; ``NA`` kept as text).
+    """
+    from kit.read import header_with, read_table
+
+    if not path.exists():
+        raise KitError(f"The Ofsted register {path} does not exist; correct reference.ofsted_register.")
+    table = read_table(path, header_with({"urn"}, within=20), what="The Ofsted register")
+    if "urn" not in {normalise_header(h) for h in table.headers}:
         raise KitError(
-            f"The Ofsted register {path} does not exist; correct reference.ofsted_register."
-        ) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as exc:
-        raise KitError(
-            f"The Ofsted register {path} cannot be read as a table ({type(exc).__name__})."
-        ) from None
-    for i in range(min(len(raw), 20)):
-        if "urn" in {normalise_header(v) for v in raw.iloc[i]}:
-            frame = raw.iloc[i + 1 :].reset_index(drop=True)
-            frame.columns = [str(c) for c in raw.iloc[i]]
-            return frame
-    raise KitError(f"The Ofsted register {path} has no URN column in its first 20 rows; is it the register?")
+            f"The Ofsted register {path} has no URN column in its first 20 rows; is it the register?"
+        )
+    return table.to_frame().reset_index(drop=True)
 
 
 def read_register(path: str | Path) -> pd.DataFrame:

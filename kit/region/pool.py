@@ -19,13 +19,14 @@ import re
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from kit.check import CheckResult, check_files
 from kit.core.findings import to_frame
+from kit.region import derive as D
 from kit.region import join as J
 from kit.region.config import LAConfig, RegionConfig
 from kit.region.ofsted import read_register
@@ -41,11 +42,15 @@ from kit.region.ssda903 import annotate_episodes, read_la_903
 
 FRONT = ["la", "la_name", "child", "version", "placement_start", "quarter", "financial_quarter"]
 PROVENANCE = ["_source_file", "_source_row"]
+_EP = D.EPISODE
 EPISODE_OUT = [
-    "la", "child", "DECOM", "DEC", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "REC",
-    "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN", "year", "dob", "sex", "ethnicity", "uasc",
-    "open", "dec_repaired", "_source_file", "_source_row",
+    "la", "child", _EP.start, _EP.end, _EP.reason_new_episode, _EP.legal_status, _EP.category_of_need,
+    _EP.place, _EP.provider, _EP.reason_ceased, _EP.reason_place_change, _EP.home_postcode,
+    _EP.placement_postcode, _EP.urn, "year", "dob", "sex", "ethnicity", "uasc", "open", "dec_repaired",
+    "_source_file", "_source_row",
 ]  # fmt: skip
+"""The pooled 903 episodes: the DfE Episodes columns (reference/ssda903.yaml) with CHILD replaced by
+the pseudonym ``child``, then the kit's annotations."""
 
 
 @dataclass
@@ -94,10 +99,9 @@ def _placements_frame(
     frame = pd.DataFrame(index=data.index)
     frame["la"] = la.code
     frame["la_name"] = la.name
-    frame["child"] = pseudonymise(data["childId"], key, la=la.code)
+    frame["child"] = pseudonymise(data[std.roles.child], key, la=la.code)
     frame["version"] = std.version
-    start_field = "placementStartDate" if std.has_field("placementStartDate") else "placementDate"
-    frame["placement_start"] = data[start_field].astype("datetime64[ns]")
+    frame["placement_start"] = data[std.roles.start_date].astype("datetime64[ns]")
     frame["quarter"] = (
         frame["placement_start"].dt.to_period("Q").astype("string").where(frame["placement_start"].notna())
     )
@@ -108,7 +112,7 @@ def _placements_frame(
         if f.identifier:
             # The same pseudonym as `child` for childId; placement IDs get their own (scoped to the LA).
             frame[f.name] = (
-                frame["child"] if f.name == "childId" else pseudonymise(data[f.name], key, la=la.code)
+                frame["child"] if f.name == std.roles.child else pseudonymise(data[f.name], key, la=la.code)
             )
         else:
             frame[f.name] = data[f.name]
@@ -129,17 +133,17 @@ def _episode_tables(ssda, la: LAConfig, key: bytes) -> tuple[pd.DataFrame, pd.Da
         if col not in ep.columns:
             ep[col] = pd.NA
     episodes = ep[EPISODE_OUT]
-    head = ssda.header
+    head, h = ssda.header, D.SSDA903.header
     header = pd.DataFrame(
-        {"la": la.code, "child": pseudonymise(head["child_key"], key, la=la.code), "SEX": head["SEX"],
-         "DOB": head["DOB"], "ETHNIC": head["ETHNIC"], "year": head["year"]}
+        {"la": la.code, "child": pseudonymise(head["child_key"], key, la=la.code),
+         **{h[r]: head[h[r]] for r in ("sex", "dob", "ethnicity")}, "year": head["year"]}
     )  # fmt: skip
-    u = ssda.uasc
+    u, uc = ssda.uasc, D.SSDA903.uasc
     uasc = pd.DataFrame(
         {
             "la": la.code,
             "child": pseudonymise(u["child_key"], key, la=la.code),
-            "DUC": u["DUC"],
+            uc.ceased: u[uc.ceased],
             "year": u["year"],
         }
     )
@@ -159,9 +163,9 @@ def _mask_identifiers(findings: pd.DataFrame, result: CheckResult, key: bytes, l
     if not len(findings):
         return findings
     out = findings.copy()
-    ident = {f.name for f in result.standard.fields if f.identifier} | {"CHILD"}
+    ident = {f.name for f in result.standard.fields if f.identifier} | {D.EPISODE.child}
     internal = set(internal_fields([result.standard]))
-    raw_ids = {str(v).strip() for v in result.data["childId"].dropna()} - {""}
+    raw_ids = {str(v).strip() for v in result.data[result.standard.roles.child].dropna()} - {""}
     cache: dict[str, str] = {}
 
     def alias(raw: str) -> str:
@@ -298,20 +302,24 @@ def compact(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _release(result: CheckResult, source_too: bool) -> None:
-    """Free what no later step reads, so that a national run fits in memory.
+def _release(result: CheckResult, source_too: bool) -> CheckResult:
+    """A copy of ``result`` without what no later step reads, so that a national run fits in memory.
 
     The text the quality checks read is never needed again; the LA's raw cells and own columns are
     only needed for its feedback outputs, so they go once ``on_la`` has written them.
     """
     # .copy(): an empty slice would still hold the full arrays it was cut from.
-    result.text = result.text.iloc[:0].copy()
-    result.data = compact(result.data)
+    changes: dict = {"text": result.text.iloc[:0].copy(), "data": compact(result.data)}
     if source_too:
-        result.extra = result.extra.iloc[:0].copy()
-        for f in result.files:
-            f.table.data = f.table.data.iloc[:0].copy()
-        result.notes.append("The LA's source cells were released after its feedback was written.")
+        changes["extra"] = result.extra.iloc[:0].copy()
+        changes["files"] = [
+            replace(f, table=replace(f.table, data=f.table.data.iloc[:0].copy())) for f in result.files
+        ]
+        changes["notes"] = (
+            *result.notes,
+            "The LA's source cells were released after its feedback was written.",
+        )
+    return replace(result, **changes)
 
 
 def build_regional_dataset(
@@ -387,18 +395,20 @@ def build_regional_dataset(
         jreg = J.join_register(joined, j903, register)
         joined = pd.concat([joined, jreg], axis=1)
         jdist = J.join_districts(joined, j903, districts, la.ons_code, config.ons_code)
-        needs = J.needs_helpers(joined)
-        joined = pd.concat([joined, jdist, needs], axis=1)
+        joined = pd.concat([joined, jdist], axis=1)
+        joined = pd.concat([joined, D.derive(joined)], axis=1)  # every derived concept, once
         assert len(joined) == len(result.data), f"{la.code}: the joins changed the number of rows"
         found = J.join_findings(joined, _letters(result), config.window_days, episodes)
         t_join = time.perf_counter() - t2
 
         # The LA's own findings (its feedback workbook) now include the join findings.
-        result.findings = to_frame(pd.concat([result.findings, to_frame(found)], ignore_index=True))
-        results[la.code] = result
+        result = replace(
+            result, findings=to_frame(pd.concat([result.findings, to_frame(found)], ignore_index=True))
+        )
         if on_la is not None:
             on_la(la.code, result)
-        _release(result, source_too=on_la is not None)
+        result = _release(result, source_too=on_la is not None)
+        results[la.code] = result
         finding_frames.append(_mask_identifiers(result.findings, result, key, la.code))
         if len(ssda.findings):
             finding_frames.append(ssda.findings)

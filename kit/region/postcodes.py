@@ -22,26 +22,17 @@ import numpy as np
 import pandas as pd
 
 from kit.core.errors import KitError
-from kit.standards import normalise_header
+from kit.standards import normalise_header, reference
 
 METRES_PER_MILE = 1609.344
-BANDS = ("0-5", "5-10", "10-20", "over 20")
-BAND_EDGES = (5.0, 10.0, 20.0)  # miles; an edge belongs to the band below it (exactly 20 is "10-20")
-COLUMNS = {
-    "pcdoutward": "outward",
-    "outward": "outward",
-    "pcds": "outward",
-    "oslaua": "la_code",
-    "lad": "la_code",
-    "lauaname": "la_name",
-    "rgn": "region_code",
-    "rgnname": "region_name",
-    "ctry": "country",
-    "oseast1m": "easting",
-    "osnrth1m": "northing",
-    "dointr": "introduced",
-    "doterm": "terminated",
-}
+_REF = reference.postcodes()
+BANDS = tuple(_REF.distance_bands)  # the bands and their edges: kit/standards/reference/postcodes.yaml
+BAND_EDGES = tuple(e for e in _REF.distance_bands.values() if e is not None)  # an edge is in the band below
+# The district file's headers (ONS Postcode Directory names), compared letters and digits only.
+COLUMNS: dict[str, str] = {}
+for _header, _column in _REF.columns.items():
+    COLUMNS.setdefault(normalise_header(_header), _column)
+KEY = _REF.key  # the kit's district column (the outward code): the district table's key
 
 
 def normalise_outward(values: pd.Series) -> pd.Series:
@@ -53,26 +44,21 @@ def normalise_outward(values: pd.Series) -> pd.Series:
 def read_districts(path: str | Path) -> pd.DataFrame:
     """The district lookup: ``outward, la_code, la_name, region_code, region_name, country,
     easting, northing, terminated`` (one row per outward code)."""
+    from kit.read import read_table
+
     path = Path(path)
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            raw = pd.read_excel(path, dtype=str, keep_default_na=False, na_filter=False)
-        else:
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig")
-    except FileNotFoundError:
+    if not path.exists():
         raise KitError(
             f"The postcode district file {path} does not exist; correct reference.postcode_districts."
-        ) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError, UnicodeDecodeError) as exc:
-        raise KitError(
-            f"The postcode district file {path} cannot be read as a table ({type(exc).__name__})."
-        ) from None
+        )
+    # Any encoding, delimiter or workbook; every cell as text (kit.read).
+    raw = read_table(path, what="The postcode district file").to_frame().reset_index(drop=True)
     out = pd.DataFrame(index=raw.index)
     for header in raw.columns:
         name = COLUMNS.get(normalise_header(header))
         if name and name not in out.columns:
             out[name] = raw[header].astype(str).str.strip()
-    for needed in ("outward", "la_code", "easting", "northing"):
+    for needed in _REF.required:
         if needed not in out.columns:
             raise KitError(
                 f"The postcode district file {path} has no column for {needed} "
@@ -81,24 +67,24 @@ def read_districts(path: str | Path) -> pd.DataFrame:
     for optional in ("la_name", "region_code", "region_name", "country", "introduced", "terminated"):
         if optional not in out.columns:
             out[optional] = ""
-    out["outward"] = normalise_outward(out["outward"])
-    out = out[out["outward"].notna()]
+    out[KEY] = normalise_outward(out[KEY])
+    out = out[out[KEY].notna()]
     out["easting"] = pd.to_numeric(out["easting"], errors="coerce")
     out["northing"] = pd.to_numeric(out["northing"], errors="coerce")
     out["terminated"] = out["terminated"].replace("", None)
     # Live rows first, so that a district that moved LA (or spans two) resolves to its live row.
     out = out.assign(_dead=out["terminated"].notna()).sort_values("_dead", kind="stable")
-    out = out.drop_duplicates("outward").drop(columns="_dead")
+    out = out.drop_duplicates(KEY).drop(columns="_dead")
     for col in ("la_code", "la_name", "region_code", "region_name", "country", "terminated"):
         out[col] = out[col].replace("", None).astype("string")
-    return out[["outward", "la_code", "la_name", "region_code", "region_name", "country", "easting", "northing",
+    return out[[KEY, "la_code", "la_name", "region_code", "region_name", "country", "easting", "northing",
                 "terminated"]].reset_index(drop=True)  # fmt: skip
 
 
 def district_distance_miles(home: pd.Series, placement: pd.Series, districts: pd.DataFrame) -> pd.Series:
     """Straight-line miles between the centroids of two columns of outward codes (``<NA>`` if unknown)."""
-    east = districts.set_index("outward")["easting"]
-    north = districts.set_index("outward")["northing"]
+    east = districts.set_index(KEY)["easting"]
+    north = districts.set_index(KEY)["northing"]
     dx = home.map(east).astype("float64") - placement.map(east).astype("float64")
     dy = home.map(north).astype("float64") - placement.map(north).astype("float64")
     miles = np.hypot(dx, dy) / METRES_PER_MILE

@@ -1,4 +1,4 @@
-"""Privacy: the pseudonymisation key, keyed hashing of identifiers, LA-internal fields, suppression.
+"""Privacy: the pseudonymisation key, keyed hashing of identifiers, LA-internal fields.
 
 In and out, function by function:
 
@@ -11,8 +11,9 @@ In and out, function by function:
   every quarter; without the key nobody can go back from a pseudonym to the ID, or test a guess.
 * :func:`drop_internal` removes the fields the standard marks ``internal`` (officer names);
   :func:`withhold_free_text` empties v1's free-text "...Other" fields.
-* :func:`suppress` hides small numbers in a table of counts (primary suppression) and enough other
-  cells that no hidden cell can be worked out from the row and column totals (secondary).
+
+Small-number suppression of anything published is not here: it belongs to what is published
+(:mod:`kit.publish.suppression`, the one suppression module).
 
 ``guides/privacy.md`` explains each of these for a data protection officer.
 """
@@ -32,7 +33,6 @@ import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from kit.core.errors import KitError
@@ -288,204 +288,3 @@ def withhold_free_text(frame: pd.DataFrame, standards_: Iterable) -> tuple[pd.Da
             withheld += int(frame[name].notna().sum())
             frame[name] = pd.Series(pd.NA, index=frame.index, dtype="string")
     return frame, withheld
-
-
-# ---------------------------------------------------------------------------------------------
-# Small-number suppression
-
-
-def suppress(
-    table: pd.DataFrame | pd.Series,
-    threshold: int = 5,
-    *,
-    totals: bool = True,
-    has_totals: bool = False,
-    zeros: bool = False,
-    total_label: str = "Total",
-) -> pd.DataFrame:
-    """Hide small counts so that no child can be picked out, even by subtraction from totals.
-
-    In: ``table``, a table of counts (rows x columns of whole numbers >= 0; a Series is one column).
-    Out: the same table as ``Int64`` with hidden cells missing (``<NA>``); with ``totals=True`` a
-    ``Total`` row and column are added (themselves suppressed where needed). ``out.attrs`` holds
-    ``suppressed_cells`` and ``primary_cells`` (lists of (row, column) labels; :func:`hidden_mask`
-    turns them into a table of True/False) and ``threshold``.
-
-    The algorithm (guides/privacy.md repeats it):
-
-    1. *Primary*: every count from 1 to ``threshold - 1`` is hidden, totals included. Zeros are
-       shown (``zeros=True`` hides them too).
-    2. *Secondary*: the row and column totals are treated as public even when ``totals=False``
-       (they usually are, somewhere). A row or column (with its total) that has exactly one hidden
-       cell would give it away by subtraction, so the smallest other non-zero cell of that line is
-       hidden too (a body cell before the total; zeros only as a last resort, because a known zero
-       reveals its partner). This repeats until every line has none or at least two hidden cells.
-    3. *Audit*: the hidden cells are the unknowns of the linear system "each line sums to its
-       total". A hidden cell is recoverable exactly when it is the same in every solution; the
-       audit finds such cells from the null space of the system and hides one more cell of their
-       line, until none is recoverable.
-
-    ``has_totals=True`` says the last row and column of ``table`` already are the totals (they
-    must add up). Limits: one two-way table at a time; tables published together that share cells
-    (e.g. the same counts by LA and by region) need their patterns linked by the caller, and
-    rates or averages must be hidden wherever their count is (see :func:`mask_where_suppressed`).
-    """
-    if threshold < 1:
-        raise KitError(f"The suppression threshold must be at least 1, not {threshold}.")
-    frame = table.to_frame() if isinstance(table, pd.Series) else table.copy()
-    try:
-        values = frame.apply(pd.to_numeric).astype("float64").to_numpy()
-    except (ValueError, TypeError):
-        raise KitError("Only tables of counts can be suppressed; this table holds something else.") from None
-    if np.isnan(values).any() or (values < 0).any() or (values != np.round(values)).any():
-        raise KitError(
-            "Only tables of whole, non-negative counts can be suppressed; fill or fix the gaps first."
-        )
-    values = values.astype(np.int64)
-    if has_totals:
-        if values.shape[0] < 2 or values.shape[1] < 2:
-            raise KitError("A table with totals needs at least one row and one column besides the totals.")
-        body = values[:-1, :-1]
-        if not (
-            np.array_equal(body.sum(axis=1), values[:-1, -1])
-            and np.array_equal(body.sum(axis=0), values[-1, :-1])
-            and body.sum() == values[-1, -1]
-        ):
-            raise KitError(
-                "The table's totals do not add up to its cells; recompute them before suppressing."
-            )
-        grid = values
-        row_labels, col_labels = list(frame.index), list(frame.columns)
-    else:
-        body = values
-        grid = np.zeros((body.shape[0] + 1, body.shape[1] + 1), dtype=np.int64)
-        grid[:-1, :-1] = body
-        grid[:-1, -1] = body.sum(axis=1)
-        grid[-1, :-1] = body.sum(axis=0)
-        grid[-1, -1] = body.sum()
-        row_labels = [*frame.index, total_label]
-        col_labels = [*frame.columns, total_label]
-    hidden = (grid < threshold) & ((grid > 0) | zeros)
-    primary = hidden.copy()
-    hidden = _secondary(grid, hidden)
-
-    out = pd.DataFrame(grid, index=row_labels, columns=col_labels).astype("Int64")
-    out = out.mask(pd.DataFrame(hidden, index=row_labels, columns=col_labels))
-    if not totals and not has_totals:
-        out, hidden, primary = out.iloc[:-1, :-1], hidden[:-1, :-1], primary[:-1, :-1]
-
-    def cells(mask: np.ndarray) -> list[tuple]:
-        return [(out.index[i], out.columns[j]) for i, j in np.argwhere(mask)]
-
-    # Plain lists (not frames) in attrs, so that suppressed tables can still be concatenated.
-    out.attrs.update(suppressed_cells=cells(hidden), primary_cells=cells(primary), threshold=threshold)
-    return out
-
-
-def hidden_mask(table: pd.DataFrame, which: str = "suppressed") -> pd.DataFrame:
-    """True where :func:`suppress` hid a cell (``which="primary"``: only the small counts themselves)."""
-    mask = pd.DataFrame(False, index=table.index, columns=table.columns)
-    for row, col in table.attrs.get(f"{which}_cells", []):
-        if row in mask.index and col in mask.columns:
-            mask.loc[row, col] = True
-    return mask
-
-
-def _lines(shape: tuple[int, int]) -> list[list[tuple[int, int]]]:
-    """Every row and every column of the grid with margins (the last cell of each is its total)."""
-    n, m = shape
-    return [[(i, j) for j in range(m)] for i in range(n)] + [[(i, j) for i in range(n)] for j in range(m)]
-
-
-def _complement(grid: np.ndarray, hidden: np.ndarray, line: list[tuple[int, int]]) -> tuple[int, int] | None:
-    """The cell to hide beside a line's lone hidden cell: the smallest non-zero body cell."""
-    total_cell = line[-1]
-    open_cells = [c for c in line if not hidden[c]]
-    if not open_cells:
-        return None
-
-    def rank(c):
-        v = grid[c]
-        return (v == 0, c == total_cell, v, c)
-
-    return min(open_cells, key=rank)
-
-
-def _secondary(grid: np.ndarray, hidden: np.ndarray) -> np.ndarray:
-    hidden = hidden.copy()
-    lines = _lines(grid.shape)
-    for _ in range(grid.size + 1):
-        changed = False
-        for line in lines:
-            if sum(hidden[c] for c in line) == 1:
-                c = _complement(grid, hidden, line)
-                if c is not None:
-                    hidden[c] = True
-                    changed = True
-        if changed:
-            continue
-        exposed = recoverable_cells(grid, hidden)
-        if not exposed:
-            return hidden
-        cell = exposed[0]
-        for line in lines:
-            if cell in line:
-                c = _complement(grid, hidden, line)
-                if c is not None:
-                    hidden[c] = True
-                    break
-        else:  # pragma: no cover - every cell lies on a line
-            break
-    return hidden
-
-
-def recoverable_cells(grid: np.ndarray, hidden: np.ndarray) -> list[tuple[int, int]]:
-    """Hidden cells of a grid with margins whose value follows from the shown cells and the totals.
-
-    Each row and column gives an equation (cells sum to the total); the hidden cells are the
-    unknowns. A hidden cell is recoverable when it takes the same value in every solution, that
-    is when the null space of the system has no component along it. Tests use this as the proof.
-    """
-    cells = [tuple(c) for c in np.argwhere(hidden)]
-    if not cells:
-        return []
-    index = {c: k for k, c in enumerate(cells)}
-    rows = []
-    for line in _lines(grid.shape):
-        coeffs = np.zeros(len(cells))
-        for c in line[:-1]:
-            if c in index:
-                coeffs[index[c]] += 1.0
-        if line[-1] in index:
-            coeffs[index[line[-1]]] -= 1.0
-        if coeffs.any():
-            rows.append(coeffs)
-    if not rows:
-        return []
-    a = np.array(rows)
-    _, s, vt = np.linalg.svd(a, full_matrices=True)
-    rank = int((s > 1e-9 * max(1.0, s.max())).sum())
-    null = vt[rank:]  # basis of the null space (rows)
-    if null.size == 0:
-        return cells
-    free = np.abs(null).max(axis=0) > 1e-9
-    return [c for c, f in zip(cells, free, strict=True) if not f]
-
-
-def mask_where_suppressed(values: pd.DataFrame, suppressed_counts: pd.DataFrame) -> pd.DataFrame:
-    """Hide rates, averages or costs wherever the counts they come from are hidden.
-
-    ``suppressed_counts`` is what :func:`suppress` returned for the matching counts (same labels).
-    """
-    mask = (
-        hidden_mask(suppressed_counts)
-        if "suppressed_cells" in suppressed_counts.attrs
-        else suppressed_counts.isna()
-    )
-    mask = mask.reindex(index=values.index, columns=values.columns, fill_value=False)
-    return values.mask(mask.astype(bool))
-
-
-def show_suppressed(table: pd.DataFrame, marker: str = "[c]") -> pd.DataFrame:
-    """The table as text for a report: hidden cells read ``[c]`` (the GSS marker for confidential)."""
-    return table.astype(object).where(table.notna(), marker).astype(str)

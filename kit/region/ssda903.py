@@ -31,17 +31,24 @@ import pandas as pd
 from kit.core.errors import KitError
 from kit.core.findings import Finding, column_letter, to_frame
 from kit.region.privacy import normalise_identifier
+from kit.standards import reference
 
-EPISODE_COLUMNS = [
-    "CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
-    "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN",
-]  # fmt: skip
-HEADER_COLUMNS = ["CHILD", "SEX", "DOB", "ETHNIC"]  # UPN, MOTHER, MC_DOB are deliberately not read
-UASC_COLUMNS = ["CHILD", "DUC"]
-REQUIRED = {"episodes": ["CHILD", "DECOM"], "header": ["CHILD"], "uasc": ["CHILD"]}
-# SEX: 1/2 up to 2023-24, M/F (and U) from 2024-25 (peer doc §9.3); the kit codes it 1/2 throughout.
-SEX_CODES = {"1": "1", "M": "1", "MALE": "1", "2": "2", "F": "2", "FEMALE": "2", "U": "U", "9": "U"}
-NO_URN = {"", "XXXXXXX", "NA", "N/A", "NONE"}  # the 903 guide's "no URN" placeholder and blanks
+# The DfE CSV layout's columns, declared in kit/standards/reference/ssda903.yaml (tables:).
+_REF = reference.ssda903()
+_TABLES = _REF.tables
+E, H, U = _TABLES["episodes"], _TABLES["header"], _TABLES["uasc"]
+EPISODE_COLUMNS = list(_TABLES["episodes"].values())
+HEADER_COLUMNS = list(_TABLES["header"].values())  # UPN, MOTHER, MC_DOB are deliberately not read
+UASC_COLUMNS = list(_TABLES["uasc"].values())
+REQUIRED = {"episodes": [E.child, E.start], "header": [H.child], "uasc": [U.child]}
+# SEX: 1/2 up to 2023-24, M/F (and U) from 2024-25; the kit codes it 1/2 throughout (ssda903.yaml, SEX).
+SEX_CODES = _REF.sex
+NO_URN = {"", *_REF.no_urn}  # the 903 guide's "no URN" placeholder and blanks (ssda903.yaml, no_urn)
+# Columns read as dates (DECOM first: a bad DECOM drops the episode), as upper-case codes, as postcodes.
+DATE_COLUMNS = (E.start, E.end, H.dob, U.ceased)
+CODE_COLUMNS = (E.reason_new_episode, E.legal_status, E.category_of_need, E.place, E.provider,
+                E.reason_ceased, E.reason_place_change)  # fmt: skip
+POSTCODE_COLUMNS = (E.home_postcode, E.placement_postcode)
 
 
 @dataclass
@@ -88,23 +95,18 @@ def _year_from_data(decom: pd.Series) -> str | None:
 
 
 def _read_text_table(path: Path) -> pd.DataFrame:
-    """Every cell as text, headers upper-case without spaces or a BOM (``Child`` = ``CHILD``)."""
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False, na_filter=False)
-        else:
-            try:
-                frame = pd.read_csv(
-                    path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig"
-                )
-            except UnicodeDecodeError:
-                frame = pd.read_csv(
-                    path, dtype=str, keep_default_na=False, na_filter=False, encoding="cp1252"
-                )
-    except FileNotFoundError:
-        raise KitError(f"The 903 file {path} does not exist; correct its path in region.yml.") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as exc:
-        raise KitError(f"The 903 file {path} cannot be read as a table ({type(exc).__name__}).") from None
+    """Every cell as text, headers upper-case without spaces or a BOM (``Child`` = ``CHILD``).
+
+    Read by :func:`kit.read.read_table` (any encoding, delimiter or workbook; ``NA`` kept as text).
+    The index is the row number a text editor shows minus 2 (what pandas gives a file with its
+    header on row 1 and no blank lines), so ``index + 2`` is the row the user sees.
+    """
+    from kit.read import read_table
+
+    if not path.exists():
+        raise KitError(f"The 903 file {path} does not exist; correct its path in region.yml.")
+    frame = read_table(path, what="The 903 file").to_frame()
+    frame.index = frame.index - 2
     frame.columns = [re.sub(r"\s+", "_", str(c).replace("\ufeff", "").strip()).upper() for c in frame.columns]
     return frame
 
@@ -183,43 +185,44 @@ def read_903_file(path: str | Path, table: str, la: str = "") -> tuple[pd.DataFr
     findings: list[Finding] = []
     blank = (frame[wanted] == "").all(axis=1)
     frame = frame[~blank]
-    no_child = frame["CHILD"] == ""
+    child = _TABLES[table].child
+    no_child = frame[child] == ""
     for row in frame.loc[no_child, "_source_row"]:
         findings.append(
-            Finding(la=la, source_file=shown, source_row=int(row), source_column=letters.get("CHILD", ""),
-                    field="CHILD", rule="903_missing_child", severity="error",
-                    message="This 903 row has no CHILD, so it cannot be matched; check the extract.")
+            Finding(la=la, source_file=shown, source_row=int(row), source_column=letters.get(child, ""),
+                    field=child, rule="903_missing_child", severity="error",
+                    message=f"This 903 row has no {child}, so it cannot be matched; check the extract.")
         )  # fmt: skip
     frame = frame[~no_child].copy()
-    for col in ("DECOM", "DEC", "DOB", "DUC"):
+    for col in DATE_COLUMNS:
         if col in frame.columns:
             parsed = parse_903_dates(frame[col])
             bad = parsed.isna() & (frame[col] != "")
-            if col == "DECOM":
+            if col == E.start:
                 bad |= frame[col] == ""
             for idx in frame.index[bad]:
                 findings.append(
                     Finding(la=la, source_file=shown, source_row=int(frame.at[idx, "_source_row"]),
                             source_column=letters.get(col, ""), field=col, value=frame.at[idx, col],
-                            rule="903_bad_date", severity="error" if col == "DECOM" else "warning",
+                            rule="903_bad_date", severity="error" if col == E.start else "warning",
                             message=f"The 903 {col} '{frame.at[idx, col]}' is not a date (dd/mm/yyyy); "
-                            + ("the episode is left out." if col == "DECOM" else "it is treated as blank."))
+                            + ("the episode is left out." if col == E.start else "it is treated as blank."))
                 )  # fmt: skip
             frame[col] = parsed
     if table == "episodes":
-        frame = frame[frame["DECOM"].notna()]
-        frame["HOME_POST"] = outward_code(frame["HOME_POST"])
-        frame["PL_POST"] = outward_code(frame["PL_POST"])
-        frame["URN"] = _by_value(frame["URN"], _urn).astype("string")
-        for col in ("RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "REC", "REASON_PLACE_CHANGE"):
+        frame = frame[frame[E.start].notna()]
+        for col in POSTCODE_COLUMNS:
+            frame[col] = outward_code(frame[col])
+        frame[E.urn] = _by_value(frame[E.urn], _urn).astype("string")
+        for col in CODE_COLUMNS:
             frame[col] = _by_value(frame[col], lambda v: v.upper() or None).astype("string")
     elif table == "header":
-        frame["SEX"] = _by_value(frame["SEX"], lambda v: SEX_CODES.get(v.upper())).astype("string")
-        frame["ETHNIC"] = _by_value(frame["ETHNIC"], lambda v: v.upper() or None).astype("string")
-    frame["child_key"] = _by_value(frame["CHILD"], normalise_identifier)
+        frame[H.sex] = _by_value(frame[H.sex], lambda v: SEX_CODES.get(v.upper())).astype("string")
+        frame[H.ethnicity] = _by_value(frame[H.ethnicity], lambda v: v.upper() or None).astype("string")
+    frame["child_key"] = _by_value(frame[child], normalise_identifier)
     year = collection_year(path)
     if year is None and table == "episodes":
-        year = _year_from_data(frame["DECOM"])
+        year = _year_from_data(frame[E.start])
     frame["year"] = year or ""
     return frame.reset_index(drop=True), findings, rows_in
 
@@ -245,17 +248,17 @@ def _repair_dec(episodes: pd.DataFrame, latest_year: str) -> pd.DataFrame:
       of that LA's extracts; if the child vanished from later returns, it is closed on the last
       day of its collection year (LIIA RULE_2) and flagged, because nothing says it is still open.
     """
-    ep = episodes.sort_values(["child_key", "DECOM"], kind="stable").reset_index(drop=True)
+    ep = episodes.sort_values(["child_key", E.start], kind="stable").reset_index(drop=True)
     same_next = ep["child_key"].shift(-1) == ep["child_key"]
-    next_decom = ep["DECOM"].shift(-1).where(same_next)
-    gap = ep["DEC"].isna() & same_next
-    overlap = ep["DEC"].notna() & same_next & (ep["DEC"] > next_decom)
+    next_decom = ep[E.start].shift(-1).where(same_next)
+    gap = ep[E.end].isna() & same_next
+    overlap = ep[E.end].notna() & same_next & (ep[E.end] > next_decom)
     ep["dec_repaired"] = gap | overlap
-    ep.loc[gap | overlap, "DEC"] = next_decom[gap | overlap]
-    last_open = ep["DEC"].isna() & ~same_next
+    ep.loc[gap | overlap, E.end] = next_decom[gap | overlap]
+    last_open = ep[E.end].isna() & ~same_next
     stale = last_open & (ep["year"] != latest_year) & (ep["year"] != "")
     year_end = pd.to_datetime(ep["year"].str.slice(0, 4).where(stale, None), format="%Y", errors="coerce")
-    ep.loc[stale, "DEC"] = (year_end[stale] + pd.DateOffset(years=1, months=2, days=30)).astype(
+    ep.loc[stale, E.end] = (year_end[stale] + pd.DateOffset(years=1, months=2, days=30)).astype(
         "datetime64[ns]"
     )
     ep.loc[stale, "dec_repaired"] = True
@@ -287,7 +290,7 @@ def read_la_903(files: dict[str, list[Path]], la: str = "") -> SSDA903:
     frames = {t: (pd.concat(p, ignore_index=True) if p else empty[t]) for t, p in parts.items()}
     ep = frames["episodes"]
     # Each year restates the episodes still open at the start of the year: keep the latest.
-    deduped = _latest_per_key(ep, ["child_key", "DECOM"]) if len(ep) else ep
+    deduped = _latest_per_key(ep, ["child_key", E.start]) if len(ep) else ep
     stats["episodes_restated"] = len(ep) - len(deduped)
     stats["episodes"] = len(deduped)
     stats["episodes_blank_or_rejected"] = stats["episodes_rows_in"] - len(ep)
@@ -323,18 +326,18 @@ def annotate_episodes(ssda: SSDA903) -> pd.DataFrame:
     head = ssda.header.set_index("child_key") if len(ssda.header) else None
     out = ep.copy()
     if head is not None:
-        out["dob"] = ep["child_key"].map(head["DOB"]).astype("datetime64[ns]")
-        out["sex"] = ep["child_key"].map(head["SEX"]).astype("string")
-        out["ethnicity"] = ep["child_key"].map(head["ETHNIC"]).astype("string")
+        out["dob"] = ep["child_key"].map(head[H.dob]).astype("datetime64[ns]")
+        out["sex"] = ep["child_key"].map(head[H.sex]).astype("string")
+        out["ethnicity"] = ep["child_key"].map(head[H.ethnicity]).astype("string")
     else:
         out["dob"] = pd.Series(pd.NaT, index=ep.index, dtype="datetime64[ns]")
         out["sex"] = pd.Series(pd.NA, index=ep.index, dtype="string")
         out["ethnicity"] = pd.Series(pd.NA, index=ep.index, dtype="string")
     if len(ssda.uasc):
-        duc = ssda.uasc.set_index("child_key")["DUC"]
+        duc = ssda.uasc.set_index("child_key")[U.ceased]
         in_table = ep["child_key"].isin(duc.index)
         ceased = ep["child_key"].map(duc).astype("datetime64[ns]")
-        out["uasc"] = (in_table & (ceased.isna() | (ceased > ep["DECOM"]))).astype("boolean")
+        out["uasc"] = (in_table & (ceased.isna() | (ceased > ep[E.start]))).astype("boolean")
     else:
         out["uasc"] = pd.Series(False, index=ep.index, dtype="boolean")
     return out

@@ -14,6 +14,7 @@ format is described in ``FORMAT.md`` beside them. Everything else in the kit der
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass, field
@@ -205,6 +206,58 @@ class Rule:
         return names
 
 
+@dataclass(frozen=True)
+class Role:
+    """One role a later stage needs (``risks``, ``placement_type``...): the field(s) that play it
+    and the codes it means (``risks.code("present")`` is ``Risk present``).
+
+    ``field``: the one field (or ``None``); ``fields``: every field, in order; ``by``: key -> field
+    when the role's fields are keyed (``suitability.by["foster"]``); ``codes``: key -> code.
+    """
+
+    name: str
+    field: str | None = None
+    fields: tuple[str, ...] = ()
+    by: dict[str, str] = dataclasses.field(default_factory=dict)
+    codes: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def code(self, key: str) -> str:
+        try:
+            return self.codes[key]
+        except KeyError:
+            raise KeyError(f"The role {self.name} names no code {key!r}") from None
+
+
+class Roles(dict):
+    """Role name -> field name (a plain role) or :class:`Role`; also as attributes (``roles.total_cost``)."""
+
+    def __getattr__(self, name: str):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(f"no role {name!r} (see the roles: block of the standard file)") from None
+
+
+def _role(name: str, spec: Any, where: str) -> str | Role:
+    if isinstance(spec, str):
+        return spec
+    if not isinstance(spec, dict):
+        raise StandardFileError(f"{where}: role {name} must be a field name or a mapping (FORMAT.md, roles).")
+    unknown = set(spec) - {"field", "fields", "codes", "rule"}
+    if unknown:
+        raise StandardFileError(f"{where}: role {name} has unknown keys {sorted(unknown)}.")
+    fields_spec = spec.get("fields")
+    by = {str(k): str(v) for k, v in fields_spec.items()} if isinstance(fields_spec, dict) else {}
+    fields_ = tuple(by.values()) if by else tuple(str(f) for f in _tuple(fields_spec))
+    one = spec.get("field")
+    if one is not None:
+        fields_ = (str(one), *fields_)
+    codes = {str(k): str(v) for k, v in (spec.get("codes") or {}).items()}
+    if spec.get("rule") is not None:
+        codes["rule"] = str(spec["rule"])
+    return Role(name=name, field=str(one) if one is not None else None, fields=fields_, by=by, codes=codes)
+
+
 @dataclass
 class Standard:
     standard: str
@@ -220,6 +273,7 @@ class Standard:
     rules: list[Rule]
     sections: list[dict[str, str]]
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
+    roles: Roles = field(default_factory=Roles)
 
     @property
     def name(self) -> str:
@@ -432,6 +486,17 @@ def _rule(spec: dict[str, Any], where: str) -> Rule:
     if severity not in SEVERITIES:
         raise StandardFileError(f"{where}: rule {rid} has severity {severity!r}; use 'error' or 'warning'.")
     params = {k: v for k, v in spec.items() if k not in {"id", "kind", "severity", "message", "source"}}
+    variant = params.get("if_text_column_missing_by_design")
+    if variant is not None and (
+        kind != "required_if"
+        or not isinstance(variant, dict)
+        or variant.get("severity") not in SEVERITIES
+        or not variant.get("message")
+    ):
+        raise StandardFileError(
+            f"{where}: rule {rid} has an if_text_column_missing_by_design that is not a severity and a "
+            "message on a required_if rule; see FORMAT.md."
+        )
     return Rule(
         id=str(rid),
         kind=kind,
@@ -466,6 +531,30 @@ def _check(std: Standard) -> None:
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise StandardFileError(f"{where}: rules defined twice: {', '.join(dupes)}.")
+    rule_ids = set(ids)
+    for name, role in std.roles.items():
+        used = [role] if isinstance(role, str) else list(role.fields)
+        for f in used:
+            if f not in names:
+                raise StandardFileError(f"{where}: role {name} names {f!r}, which is not a field.")
+        if isinstance(role, Role):
+            for key, code in role.codes.items():
+                if key == "rule":
+                    if code not in rule_ids:
+                        raise StandardFileError(
+                            f"{where}: role {name} names rule {code!r}, which is not a rule."
+                        )
+                    continue
+                lists = {std.field(f).codelist for f in role.fields}
+                if not role.fields or None in lists:
+                    raise StandardFileError(
+                        f"{where}: role {name} names code {code!r} but its fields have no code list."
+                    )
+                for cl in lists:
+                    if code not in std.codelists[cl].values:
+                        raise StandardFileError(
+                            f"{where}: role {name} names {code!r}, which is not a code of {cl}."
+                        )
     index = std.header_index()
     for lay in std.layouts:
         unknown = [c for c in lay.columns if normalise_header(c) not in index]
@@ -514,11 +603,34 @@ def _build(data: dict[str, Any], path: Path) -> Standard:
         rules=[_rule(r, where) for r in data.get("rules") or []],
         sections=list(data.get("sections") or []),
         raw=data,
+        roles=Roles({str(n): _role(str(n), r, where) for n, r in (data.get("roles") or {}).items()}),
     )
     if not std.fields:
         raise StandardFileError(f"{where} defines no fields.")
     _check(std)
     return std
+
+
+def common_roles(standard: str = "placements") -> Roles:
+    """The roles every version of ``standard`` gives the same fields and codes (what pooled data of
+    mixed versions can rely on); a role that differs between versions (``start_date``: v1's
+    ``placementDate``, v2's ``placementStartDate``) is left out: read it from each version's roles."""
+    stds = [load(s, v) for s, v in available() if s == standard]
+    if not stds:
+        raise StandardFileError(f"The kit has no standard called {standard!r}.")
+    first = stds[0].roles
+    return Roles({n: r for n, r in first.items() if all(s.roles.get(n) == r for s in stds[1:])})
+
+
+def all_names() -> set[str]:
+    """Every field name and code of every standard file (for the guard test on string literals)."""
+    names: set[str] = set()
+    for s, v in available():
+        std = load(s, v)
+        names |= set(std.field_names)
+        for cl in std.codelists.values():
+            names |= set(cl.values)
+    return names
 
 
 def all_layouts() -> list[tuple[Standard, Layout]]:

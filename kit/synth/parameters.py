@@ -1,8 +1,8 @@
 """Every figure the sample region is calibrated to and every causal effect built into it.
 
 This is the one place to read (and change) what the synthetic region looks like. Each figure says
-where it comes from: a public source and its year (most via ``shared/reference/
-peer-tools-and-public-figures.md`` §10, "the peer doc"), or ``assumption`` when no public figure
+where it comes from: a public source and its year ("the peer doc" cites the team's
+notes on public figures, §10: the named publication is the source), or ``assumption`` when no public figure
 exists and the value is a judgement. ``guides/sample-region.md`` prints the same table for trainers,
 and ``tests/test_synth.py`` checks the generated files against the targets here, within the
 tolerances here.

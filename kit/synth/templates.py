@@ -1,6 +1,6 @@
 """The national Excel templates, rebuilt from a committed skeleton, and deterministic xlsx files.
 
-The April and June 2026 national templates (``shared/reference/official/templates``, Open Government
+The April and June 2026 national templates (``kit/standards/official/templates``, Open Government
 Licence v3.0, SocialCareData/standard) are copied into ``templates.yaml`` by
 :func:`extract_skeleton`: every sheet in order (the QA checklist, the data sheet, the older
 "Data Validation and Drop Downs" layout), the data sheet's section, column-name, question and

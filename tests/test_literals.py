@@ -32,10 +32,18 @@ def generic(value: str) -> bool:
 
 # Coincidences: a constant that equals a name or code but means something else, with the reason.
 COINCIDENCES = {
-    (
-        "kit/core/paths.py",
-        "official",
-    ): "the folder name kit/standards/official/, not the person name-use code",
+    ("kit/core/paths.py", "official"): "the folder kit/standards/official/, not the person name-use code",
+    ("kit/region/privacy.py", "Other"): (
+        "the camelCase suffix of free-text field names (riskOther, culturalNeedsOther), which catches a "
+        "free-text field a future version forgets to declare: not the 'Other' code"
+    ),
+    **{
+        ("kit/person/identifiers.py", kind): (
+            "a field type of the standard format (FORMAT.md types), the key of the person types' table; "
+            "the person standard happens to name its field after the type"
+        )
+        for kind in ("upn", "uln", "postcode")
+    },
 }
 
 

@@ -1,4 +1,4 @@
-"""The kit's public surface: every name the notebooks (and, later, the command line) use.
+"""The kit's public surface: every name the notebooks and the command line use.
 
     from kit.api import check_files, write_outputs
     result = check_files(["data/Z05/Q1.csv"], la="Z05")     # read, map and check one LA's files

@@ -2,7 +2,9 @@
 
 Slow (integration) tests carry the ``slow`` mark (every notebook is slow too), so that
 ``pytest -m "not slow"`` is a fast loop while editing. The expensive sample-region work (every LA's
-file checked, the pooled regional dataset) is done once per test process and shared.
+file checked, the pooled regional dataset) is done once per test process and shared: once in a plain
+``pytest`` run, once per worker under ``make test`` (pytest-xdist, one worker per core, one test
+file per worker at a time so that a notebook's cells run in order in one kernel).
 """
 
 from __future__ import annotations

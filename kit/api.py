@@ -27,14 +27,15 @@ Checking quality and giving feedback (02_check_quality)
 
 The Person Standard (03_person_standard)
     profile_required, person_findings_by_rule, identifier_problems, crosswalk_table,
-    check_region_persons, scoring_table, find_duplicates, export_jsonld, national_verdict
+    check_region_persons, scoring_table, find_duplicates, export_jsonld, national_verdict,
+    relationship_links (the links of a checked person table), sibling_groups (the groups they make)
 
 The regional dataset (04_build_regional_dataset)
     load_region_config, load_key, build_regional_dataset, suppress, write_region_outputs,
     write_key_file, key_fingerprint
 
 Sufficiency (05_sufficiency_dashboard)
-    analysis_scope, sufficiency_tables, MEASURE_REGISTRY, suppress_tables, chart_source_line,
+    analysis_scope, sufficiency_tables, regional_tables, MEASURE_REGISTRY, suppress_tables, chart_source_line,
     draw_chart, sufficiency_dashboard
 
 Forecast and scenarios (06_forecast_and_scenarios)
@@ -46,6 +47,10 @@ Publishing (07_publish)
 
 The whole quarterly run and the sample (``python -m kit run``, ``synth``, ``demo``, ``guides``)
     run_region, write_sample_region, run_demo, write_reference_guides, run_lab
+
+Writing files safe to open (every command that writes a table)
+    write_csv              a table as CSV with text that could run as a formula neutralised
+    check_output_folder    an output folder made and checked writable before the long work
 
 Importing this module is cheap: each name is imported from its module the first time it is
 used (module-level ``__getattr__``), so Great Expectations loads only when something is checked
@@ -97,6 +102,8 @@ _NAMES: dict[str, tuple[str, str]] = {
     "find_duplicates": ("kit.person", "find_duplicates"),
     "export_jsonld": ("kit.outputs.jsonld", "export_jsonld"),
     "national_verdict": ("kit.outputs.national_check", "national_verdict"),
+    "relationship_links": ("kit.person.relationships", "links_of"),
+    "sibling_groups": ("kit.person.relationships", "sibling_groups"),
     # the regional dataset
     "load_region_config": ("kit.region", "load_region_config"),
     "load_key": ("kit.region", "load_key"),
@@ -108,6 +115,7 @@ _NAMES: dict[str, tuple[str, str]] = {
     # sufficiency
     "analysis_scope": ("kit.analysis", "analysis_scope"),
     "sufficiency_tables": ("kit.analysis", "sufficiency_tables"),
+    "regional_tables": ("kit.analysis", "regional_tables"),
     "MEASURE_REGISTRY": ("kit.analysis", "REGISTRY"),
     "suppress_tables": ("kit.publish.suppression", "suppress_tables"),
     "chart_source_line": ("kit.publish.charts", "source_line"),
@@ -129,6 +137,9 @@ _NAMES: dict[str, tuple[str, str]] = {
     "run_demo": ("kit.app.demo", "run_demo"),
     "write_reference_guides": ("kit.app.guides", "write_reference_guides"),
     "run_lab": ("kit.app.lab", "run_lab"),
+    # writing files safe to open
+    "write_csv": ("kit.outputs.excel", "write_csv"),
+    "check_output_folder": ("kit.core.paths", "writable_folder"),
 }
 
 

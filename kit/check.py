@@ -21,14 +21,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from kit.checks.registry import require_profile
+from kit.checks.registry import require_profile, required_columns
 from kit.convert.registry import Derived, TableView, load_plugin, table_step
-from kit.convert.values import convert_column, empty_column
+from kit.convert.values import convert_column, empty_column, is_placeholder_id
 from kit.core.errors import KitError
 from kit.core.findings import Finding, to_frame
+from kit.core.paths import LA_CODE_RULE, is_safe_code
 from kit.core.results import CheckResult, Converted, FileResult
 from kit.detect import Detection, detect
-from kit.mapping.suggest import ColumnMatch, Mapping, load_mapping, missing_fields, suggest_mapping
+from kit.mapping.suggest import ColumnMatch, Mapping, load_mapping, suggest_mapping
 from kit.read import SourceTable, read_file
 from kit.standards import Standard, normalise_header
 
@@ -54,6 +55,7 @@ def _file_findings(
     std: Standard,
     la: str,
     mapping: Mapping | None,
+    required: tuple[str, ...],
 ) -> list[Finding]:
     out: list[Finding] = []
     name = table.path.name
@@ -113,7 +115,7 @@ def _file_findings(
     lay_missing = det.layout.missing_by_design if det.layout else ()
     mapped = {m.field for m in matches if m.applied}
     absent_parts = {s for s in std.optional_sections() if not mapped & set(std.section_fields(s))}
-    for fname in missing_fields(matches, std):
+    for fname in (n for n in required if n not in mapped):  # the profile's plug-in decides what is required
         if std.field(fname).section in absent_parts:
             continue  # the file carries no such part of the record at all (e.g. referrals not yet placed)
         f = std.field(fname)
@@ -139,18 +141,28 @@ def _file_findings(
 
 
 def convert_table(
-    table: SourceTable, det: Detection, std: Standard, *, la: str = "", mapping: Mapping | None = None
+    table: SourceTable,
+    det: Detection,
+    std: Standard,
+    *,
+    la: str = "",
+    mapping: Mapping | None = None,
+    profile: str | None = None,
 ) -> Converted:
     """One file mapped and converted: the standard rows, the LA's extra columns, the text the checks
-    read, the findings of reading, mapping and conversion, and the file's row counts."""
+    read, the findings of reading, mapping and conversion, and the file's row counts.
+
+    ``profile`` (a standard with profiles): the fields the file must have a column for are the
+    profile's, as the standard's plug-in declares them (``kit.checks.registry.required_columns``)."""
     load_plugin(std)
     matches = suggest_mapping(table, std, mapping)
+    required = required_columns(std, profile, {m.field for m in matches if m.applied})
     key = record_key(std)
     child = next((m for m in matches if m.applied and m.field == key), None)
     data = table.data
     name = table.path.name
     findings = [replace(f, la=la) for f in table.findings]
-    findings += _file_findings(table, det, matches, std, la, mapping)
+    findings += _file_findings(table, det, matches, std, la, mapping, required)
 
     if len(data.columns):  # numpy is three times faster than pandas here on a million rows
         filled = pd.Series((data.to_numpy(dtype=object) != "").any(axis=1), index=data.index)
@@ -202,7 +214,9 @@ def convert_table(
                     message=f"This row has no {key_title}, so it cannot be used. Enter the ID from your case-management system.")
             for row in ids[no_id].index
         ]  # fmt: skip
-        rejected = is_example | no_id
+        # "NULL", "#N/A", "?"...: not a child (kit.convert.values gives the finding, placeholder_id).
+        placeholder = ids.map(is_placeholder_id).astype(bool) & filled
+        rejected = is_example | no_id | placeholder
     else:
         rejected = filled.copy()
         if filled.any():
@@ -215,7 +229,8 @@ def convert_table(
         findings = [
             x
             for x in findings
-            if x.source_row not in rejected_rows or x.rule in ("template_example_row", "missing_child_id")
+            if x.source_row not in rejected_rows
+            or x.rule in ("template_example_row", "missing_child_id", "placeholder_id")
         ]
 
     keep = filled & ~rejected
@@ -254,6 +269,7 @@ def convert_table(
         rows_blank=int(blank.sum()),
         rows_rejected=int(rejected.sum()),
         derived=tuple(derived.values),
+        required=required,
     )
     return Converted(
         out.reset_index(drop=True), extra.reset_index(drop=True), text.reset_index(drop=True), findings, file
@@ -291,6 +307,8 @@ def check_files(
     """
     if not paths:
         raise KitError("No input files given. Name at least one CSV or Excel file.")
+    if la and not is_safe_code(la):  # an LA code names folders of outputs in a regional run
+        raise KitError(f"{la!r} is not an LA code (--la): {LA_CODE_RULE}.")
     if isinstance(mapping, (str, Path)):
         mapping = load_mapping(mapping)
     if mapping is not None:
@@ -309,8 +327,9 @@ def check_files(
         det = detect(table, standard, version if std is None else std.version)
         if std is None:
             std = det.standard
-        converted.append(convert_table(table, det, std, la=la, mapping=mapping))
-    require_profile(std, profile)
+            load_plugin(std)
+            require_profile(std, profile)
+        converted.append(convert_table(table, det, std, la=la, mapping=mapping, profile=profile))
     result = _assemble(std, la, converted, mapping=mapping, profile=profile)
     return run_quality_checks(result, today=today) if run_checks else result
 
@@ -360,7 +379,7 @@ def check_frame(
     table.evidence.append(f"{len(data)} rows given in memory")
     det = detect(table, standard, version)
     std = det.standard
-    result = _assemble(std, la, [convert_table(table, det, std, la=la)], profile=profile)
+    result = _assemble(std, la, [convert_table(table, det, std, la=la, profile=profile)], profile=profile)
     return run_quality_checks(result, today=today) if run_checks else result
 
 

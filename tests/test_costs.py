@@ -86,11 +86,13 @@ def test_no_la_pays_much_more_for_comparable_children():
 def test_external_placements_cost_more_than_in_house_for_comparable_children():
     """Built in: agency foster care (median £940) costs more than in-house (£690) for the same needs."""
     t = sample_tables()["like_for_like_costs"].set_index(["comparison", "group"])
-    ext = t.loc[("Sourcing route", "External")]
+    ext = t.loc[("Sourcing route", "Foster: External")]
     assert ext["adjusted_lower"] > 0 and ext["stratified_lower"] > 0
     ratio = P.COST_MEDIAN_WEEKLY["ifa"] / P.COST_MEDIAN_WEEKLY["inhouse_foster"]
-    # Only foster care differs by route in the generator, so the overall gap is below the foster gap.
+    # Routes are compared within each type: the foster gap is the generator's agency/in-house gap.
     assert ext["adjusted_percent"] < 100 * (ratio - 1) + 10
+    home = t.loc[("Sourcing route", "Residential: External")]
+    assert home["adjusted_lower"] < 0 < home["adjusted_upper"], "children's homes: no built-in route gap"
 
 
 def test_both_methods_find_a_planted_group_effect_on_toy_data():

@@ -113,7 +113,7 @@ def test_out_of_region_share():
 
 def test_unmet_demand_adds_up():
     p = sample_placements()
-    t = sample_tables()["unmet_demand"]
+    t = sample_tables()["preferred_home_not_found"]
     assert (t["unmet"] == t["not_in_preferred_type"] + t["in_type_but_far"]).all()
     known = p["preferred_type"].notna() & p["placementType"].notna()
     assert t["preferred"].sum() == known.sum()

@@ -85,6 +85,62 @@ def test_csv_policy_is_a_leading_apostrophe_on_formula_like_text_only(tmp_path):
     assert back.iloc[0, 0] == "'=1+2" and back.iloc[1, 0] == "-3"
 
 
+ROUND_TRIP = [
+    *HOSTILE,
+    "'=already quoted",
+    "''=twice",
+    "'plain",
+    "'-3",
+    "-3",
+    "+1.5",
+    "plain",
+    "",
+    "'",
+    "=",
+    "-",
+]
+
+
+@pytest.mark.parametrize("value", ROUND_TRIP)
+def test_restore_undoes_neutralise_exactly(value):
+    safe = excel.neutralise(value)
+    assert not excel.could_be_formula(safe) or excel._PLAIN_NUMBER.fullmatch(safe)
+    assert excel.restore(safe) == value
+
+
+def test_a_csv_the_kit_wrote_reads_back_exactly_through_restore_frame(tmp_path):
+    frame = pd.DataFrame({"=col": ROUND_TRIP, "n": [str(i) for i in range(len(ROUND_TRIP))]})
+    path = excel.write_csv(frame, tmp_path / "t.csv")
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+    assert not any(excel.could_be_formula(v) and not excel._PLAIN_NUMBER.fullmatch(v) for v in raw["'=col"])
+    back = excel.restore_frame(raw)
+    assert list(back.columns) == ["=col", "n"]
+    assert back["=col"].tolist() == ROUND_TRIP and back["n"].tolist() == frame["n"].tolist()
+
+
+def test_a_saved_workbook_has_fixed_times_and_the_same_bytes_every_time(tmp_path):
+    import zipfile
+
+    def make(name: str) -> bytes:
+        wb = excel.new_workbook()
+        excel.write_rows(wb.active, [["=1+2", 3, "x"]])
+        return excel.save(wb, tmp_path / name).read_bytes()
+
+    first = make("a.xlsx")
+    wb = excel.new_workbook()
+    wb.properties.created = wb.properties.modified = None  # even a workbook stamped otherwise
+    assert first == make("b.xlsx")
+    with zipfile.ZipFile(tmp_path / "a.xlsx") as z:
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        core = z.read("docProps/core.xml").decode()
+    assert (
+        "2000-01-01T00:00:00Z</dcterms:created>" in core and "2000-01-01T00:00:00Z</dcterms:modified>" in core
+    )
+    again = openpyxl.load_workbook(tmp_path / "a.xlsx")
+    assert again.active["A1"].value == "=1+2" and again.active["A1"].data_type == "s"
+    assert again.active["B1"].value == 3
+
+
 def _fake_check_result(tmp_path: Path, la: str, value: str):
     """What write_feedback reads from a CheckResult (one file, one finding), without running a check."""
     data = pd.DataFrame({"child_id": ["A1", value], "=header": ["x", "y"]}, index=[2, 3])

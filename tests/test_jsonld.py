@@ -293,6 +293,124 @@ def test_connected_people_and_multi_valued_fields(tmp_path):
     assert record["isDeceased"] is False and record["name"][0]["use"] == "usual"
 
 
+def _shape_problems(node: dict, struct: str, std, cardinality: dict[str, str] | None = None) -> list[str]:
+    """Where a nested record breaks the Person Standard's JSON-LD shape as the standard file declares it.
+
+    Every object carries the ``@type`` of its structure; every key is one of the structure's keys; a
+    key declared a set is an array; the cardinalities (the profile's for the top level) hold; codes
+    are tokens of their code list; and the same is checked inside every nested object.
+    """
+    structures, ld = std.raw["structures"], std.raw["json_ld"]
+    spec = structures[struct]
+    out = [] if node.get("@type") == spec["json_type"] else [f"{struct}: @type {node.get('@type')!r}"]
+    for key, kspec in spec["keys"].items():
+        card = (cardinality or {}).get(key, kspec["cardinality"])
+        low, high = card.split("..")
+        value = node.get(key)
+        items = value if isinstance(value, list) else ([] if value is None else [value])
+        if key in ld["set_keys"] and value is not None and not isinstance(value, list):
+            out.append(f"{struct}.{key} is not an array")
+        if len(items) < int(low) or (high != "*" and len(items) > int(high)):
+            out.append(f"{struct}.{key}: {len(items)} values, cardinality {card}")
+        for item in items:
+            if kspec["type"] in structures:
+                out += _shape_problems(item, kspec["type"], std)
+            elif kspec["type"] == "code" and item not in set(std.codelists[kspec["codelist"]].values):
+                out.append(f"{struct}.{key}: {item!r} is not a code")
+    out += [f"{struct}: unknown key {k}" for k in node if not k.startswith("@") and k not in spec["keys"]]
+    return out
+
+
+@pytest.fixture(scope="module")
+def related(tmp_path_factory):
+    """The first sample LA with relationship extracts: children, family and links checked together, exported."""
+    la = next(la for la in _region()["las"] if la.get("relationships"))
+    out = tmp_path_factory.mktemp("related_jsonld")
+    result = check_files(
+        [SAMPLE / la["persons"], *(SAMPLE / p for p in la["relationships"])],
+        standard="person",
+        profile="relationships",
+        la=la["code"],
+        mapping=SAMPLE / la["relationship_mapping"],
+        today=TODAY,
+    )
+    write_outputs(result, out)
+    report = export_jsonld(out / "standard.csv", "person", out / "related.jsonld")
+    doc = json.loads(report.path.read_text(encoding="utf-8"))
+    standard = pd.read_csv(out / "standard.csv", dtype=str, keep_default_na=False)
+    return {"la": la, "doc": doc, "standard": standard, "findings": result.findings, "report": report}
+
+
+def test_a_persons_links_are_gathered_into_one_record_with_related_person(related):
+    standard, doc = related["standard"], related["doc"]
+    links = standard[standard["relatedPersonId"] != ""]
+    people = standard[standard["relatedPersonId"] == ""]
+    # One record per person row (links join their person's record), plus one per linked person with no row.
+    orphans = set(zip(links["_la"], links["personId"], strict=True)) - set(
+        zip(people["_la"], people["personId"], strict=True)
+    )
+    assert len(doc["@graph"]) == len(people) + len(orphans)
+    system = f"https://example.org/Id/local-authority-id/{related['la']['code']}"
+    by_id = {
+        next(i["value"] for i in r["identifier"] if i["system"] == system): r
+        for r in doc["@graph"]
+        if r.get("identifier")
+    }
+    # A child with several links (mother and siblings) holds them all, each typed, with its codes.
+    counts = links.groupby("personId").size()
+    child = counts[counts.index.isin(people["personId"])].idxmax()
+    record = by_id[child]
+    given = {
+        (r, tuple(c.split(";")))
+        for r, c in zip(*(links.loc[links["personId"] == child, k] for k in ("relatedPersonId", "relationship")), strict=True)
+    }  # fmt: skip
+    written = {(x["identifier"][0]["value"], tuple(x["relationship"])) for x in record["relatedPerson"]}
+    assert counts[child] >= 2 and written == given
+    assert all(x["@type"] == "PersonRelationship" for x in record["relatedPerson"])
+    assert all(x["identifier"][0]["system"] == system for x in record["relatedPerson"])
+
+
+def test_exported_records_with_relationships_conform_to_the_person_shape(related):
+    from rdflib import Graph, URIRef
+
+    std, doc = standards.load("person", "1.0.0"), related["doc"]
+    findings, standard = related["findings"], related["standard"]
+    flagged = set(findings["source_row"].dropna().astype(int).astype(str))
+    clean_links = standard[(standard["relatedPersonId"] != "") & ~standard["_source_row"].isin(flagged)]
+    assert len(clean_links)
+    system = f"https://example.org/Id/local-authority-id/{related['la']['code']}"
+    clean = set(zip(clean_links["personId"], clean_links["relatedPersonId"], strict=True))
+    has_row = set(standard.loc[standard["relatedPersonId"] == "", "personId"])
+    with_links = [r for r in doc["@graph"] if r.get("relatedPerson")]
+    assert with_links
+    problems, checked = [], 0
+    for record in with_links:
+        holder = next(i["value"] for i in record["identifier"] if i["system"] == system)
+        for link in record["relatedPerson"]:  # every link keeps to the PersonRelationship shape
+            problems += _shape_problems(link, "PersonRelationship", std)
+        if (
+            holder in has_row
+            and {(holder, x["identifier"][0]["value"]) for x in record["relatedPerson"]} <= clean
+        ):
+            problems += _shape_problems(
+                record, "Person", std
+            )  # a record of clean links: the whole Person shape
+            checked += 1
+    assert checked and problems == []
+    # A link whose code failed the check is empty in standard.csv: left out (a link needs a code) and counted.
+    uncoded = standard[(standard["relatedPersonId"] != "") & (standard["relationship"] == "")]
+    assert related["report"].links_left_out == len(uncoded) > 0
+    assert set(uncoded["_source_row"]) <= flagged
+    # The bundled context expands the links to the standard's relationship concepts.
+    sample = {"@context": doc["@context"], "@graph": with_links[:30]}
+    graph = Graph().parse(data=json.dumps(sample), format="json-ld")
+    ns = "https://ns.socialcaredata.io/"
+    codes = {str(c).removeprefix(ns) for c in graph.objects(None, URIRef(ns + "relationship"))}
+    known = {f"person-relationship-code#{c}" for c in std.codelists["PersonRelationshipCode"].values}
+    assert codes and codes <= known
+    assert len(set(graph.subjects(URIRef(ns + "relatedPerson"), None))) == len(with_links[:30])
+
+
 def test_unusable_inputs_are_one_line_and_exit_2(tmp_path):
     run = run_kit(
         "jsonld", str(tmp_path / "nope.csv"), "--standard", "person", "--out", str(tmp_path / "x.jsonld")

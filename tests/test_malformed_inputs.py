@@ -39,6 +39,7 @@ UNUSABLE = {
     "not_placements.csv": "none of its 3 column names",
     "thousands_of_columns.csv": "3,000 columns",
     "html_named.xls": "is a web page (HTML)",
+    "opendocument.ods": "is an OpenDocument spreadsheet (.ods)",
 }
 # file -> (rule of the finding it must give, or None for a file that reads cleanly, row of it)
 DAMAGED = {
@@ -56,12 +57,22 @@ DAMAGED = {
     "example_row_left_in.csv": ("template_example_row", 3),
     "decimal_commas.csv": ("not_amount", 2),
     "month_first_dates.csv": ("not_a_date", 2),
+    "formula_payloads.csv": (
+        "unknown_code",
+        3,
+    ),  # cells that would run as formulas: tests/test_safe_outputs.py
     "mixed_line_endings.csv": (None, None),
     "csv_named_xlsx.xlsx": (None, None),
     "formulas_without_values.xlsx": (None, None),
     "wrong_used_range.xlsx": (None, None),
     "data_on_second_sheet.xlsx": (None, None),
     "cells_outside_header.xlsx": ("cells_outside_header", 1),
+    # issue 17 (tests/test_hostile_inputs.py asserts them in full)
+    "placeholder_child_ids.csv": ("placeholder_id", 3),
+    "invisible_and_lookalike_ids.csv": ("hidden_characters_in_id", 3),
+    "implausible_values.csv": ("implausible_date", 3),
+    "every_child_id_blank.csv": ("missing_child_id", 2),
+    "hidden_sheets.xlsx": ("hidden_sheet", 1),
 }
 
 

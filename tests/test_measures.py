@@ -36,7 +36,9 @@ def sample_placements() -> pd.DataFrame:
 @functools.cache
 def sample_tables():
     ds = sample_dataset()
-    return sufficiency_tables(sample_placements(), ds.providers, ds.districts)
+    return sufficiency_tables(
+        sample_placements(), ds.providers, ds.districts, episodes=ds.episodes, on=ds.config.capacity_on
+    )
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +147,9 @@ def test_siblings_and_education(tables, placements):
     assert sib["denominator"] == eligible.sum()
     assert sib["numerator"] == (eligible & (together < count)).sum()
     edu = _region_row(tables["education_disrupted"])
-    assert edu["numerator"] == (placements["isEducationContinuous"] == False).sum()  # noqa: E712
+    school_age = pd.to_numeric(placements["age_at_start"], errors="coerce") >= 5
+    disrupted = (placements["isEducationContinuous"] == False).fillna(False)  # noqa: E712
+    assert edu["numerator"] == (disrupted & school_age).sum()
 
 
 def test_weekly_cost_by_setting_matches_the_sample_calibration(tables):
@@ -175,7 +179,7 @@ def test_annualised_spend_is_weekly_over_the_kit_year_and_adds_up(tables, placem
     t = tables["annualised_spend"]
     region = t[(t["la"] == "Region") & (t["placement_type"] == "All types")].iloc[0]
     low, high = cost_sense_range()
-    recorded = placements["cost"].dropna()
+    recorded = placements["cost_recorded"].dropna()
     cost = recorded[recorded.between(low, high)]
     assert region["placements"] == len(cost)
     assert t.attrs["left_out_of_sense_range"] == len(recorded) - len(cost)

@@ -15,6 +15,7 @@ once compared with the regression, are checked with the generator's other promis
 from __future__ import annotations
 
 import openpyxl
+import pandas as pd
 import pytest
 from test_measures import sample_dataset, sample_placements, sample_tables
 from test_report import published
@@ -176,6 +177,38 @@ def test_03_every_checked_person_becomes_a_json_ld_record(person_check, tmp_path
     assert report.records == person_check.summary()["rows_standard"]
 
 
+@pytest.fixture(scope="module")
+def links_check(region):
+    la = next(la for la in region.las if la.relationships)
+    return api.check_files(
+        [la.persons, *la.relationships],
+        standard="person",
+        profile="relationships",
+        mapping=la.relationship_mapping,
+        la=la.code,
+    )
+
+
+def test_03_only_the_links_file_is_judged_and_its_findings_are_the_planted_kinds(links_check, region):
+    la = next(la for la in region.las if la.relationships)
+    findings = links_check.findings
+    assert set(findings["source_file"].dropna()) <= {la.relationships[-1].name}
+    assert "missing_column" not in set(findings["rule"]) and links_check.summary()["missing_fields"] == []
+    key = pd.read_csv(api.SAMPLE_DATA / "answer_key.csv", dtype=str, keep_default_na=False)
+    planted = set(key.loc[key["file"].str.endswith(la.relationships[-1].name), "kind"])
+    shown = set(api.person_findings_by_rule(links_check)["rule"])
+    assert len(planted) == 8 and planted - {"relationship_unknown_code"} <= shown
+
+
+def test_03_sibling_groups_and_related_person_records(links_check, tmp_path):
+    links = api.relationship_links(links_check.data, links_check.standard)
+    groups = api.sibling_groups(links)
+    assert len(links) and groups["group"].nunique() > 0 and (groups["size"] >= 2).all()
+    paths = api.write_outputs(links_check, tmp_path)
+    report = api.export_jsonld(paths["standard"], "person", tmp_path / "related.jsonld")
+    assert report.links > len(groups) and "relatedPerson" in report.describe()
+
+
 # ---------------------------------------------------------------------------------------------
 # 04 · The regional dataset (built once per test run, shared with the sufficiency tests)
 
@@ -301,9 +334,16 @@ def test_06_the_projection_is_ordered_and_close_to_today(forecast):
 
 def test_06_the_backtest_scores_every_method(forecast):
     overall = forecast.backtest_result.overall().set_index("method")
-    assert set(overall.index) == {"stock_flow", "seasonal_naive", "exponential_smoothing"}
+    assert set(overall.index) == {"stock_flow", "naive", "seasonal_naive", "exponential_smoothing"}
     assert overall["coverage_95"].between(0, 100).all()
     assert overall.loc["stock_flow", "wape"] < 5
+    # section 5 shows the total's error by horizon and the method chosen per type and horizon
+    total = forecast.backtest_result.by_horizon("total")
+    assert list(total.index) == list(range(1, forecast.backtest_result.max_horizon + 1))
+    assert (total["stock_flow"] <= total.drop(columns="stock_flow").min(axis=1)).all()
+    methods = forecast.tables()["forecast_methods"]
+    shown = methods[(methods["level"] != "la") & (methods["horizon"] != "all")]
+    assert set(shown["series"]) == {*forecast.history.columns}
 
 
 def test_06_needs_shares_add_up_and_childrens_homes_cost_most(forecast):
@@ -329,6 +369,12 @@ def test_06_each_scenario_moves_the_forecast_the_way_it_says(forecast):
     more = "More in-house foster places"
     assert diff(more, "inhouse_foster") > 0 > diff(more, "ifa")
     assert diff("New regional children's home (6 places)", "la_home") > 0
+    # the home fills only its usable places (6 at 80% occupancy: 5); spend is net of running costs
+    assert diff("New regional children's home (6 places)", "la_home") <= 5.0 + 1e-9
+    spend = comparison[(comparison["measure"] == "spend") & (comparison["type"] == "total")]
+    year = spend.groupby("scenario")["difference"]
+    assert year.last()[more] < 0 < year.first()[more]  # recruitment first costs, then saves
+    assert year.last()["Five per cent fewer children coming into care"] < 0
 
 
 # ---------------------------------------------------------------------------------------------

@@ -101,6 +101,7 @@ def test_the_sample_region_file_loads():
         (("  - code: Z02", "  - code: Z01"), r"las\[1\] \(Z01\) repeats an LA code"),
         (("ofsted_register: reference/ofsted.csv", "ofsted_register: ref/none.csv"), r"reference\.ofsted_register names"),
         (("suppress_below: 10", "suppress_below: lots"), r"privacy\.suppress_below is 'lots', which is not a whole number"),
+        (("suppress_below: 10", "suppress_below: 2"), r"privacy\.suppress_below is 2, which would publish counts of 1 to 2 children; set it to 3"),
         (("ssda903: ssda903/Z01\n", "ssda903: ssda903/Z09\n"), r"ssda903 names 'ssda903/Z09', which is not a folder"),
         (("period: {start: 2025-04-01, end: 2026-09-30}", "period: {start: 2026-04-01, end: 2025-09-30}"), r"period starts"),
     ],

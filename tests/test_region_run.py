@@ -265,3 +265,29 @@ def test_importing_the_region_package_does_not_import_great_expectations():
     code = "import sys, kit, kit.region; print('great_expectations' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_rerun_of_the_same_inputs_and_key_gives_every_output_byte_for_byte(run, tmp_path):
+    """Issue 17 item 7: fixed workbook times, no clock in any data file (timings apart), stable order.
+    The second run is another process with another hash seed, so that set order cannot hide."""
+    again = tmp_path / "again"
+    proc = subprocess.run(
+        [sys.executable, "-m", "kit", "run", str(REGION), "--out", str(again)],
+        cwd=REPO, capture_output=True, text=True, check=False,
+        env=_env(KIT_PSEUDONYM_KEY=TEST_KEY, PYTHONHASHSEED="12345"),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    first = {p.relative_to(run["out"]).as_posix(): p for p in run["out"].rglob("*") if p.is_file()}
+    second = {p.relative_to(again).as_posix(): p for p in again.rglob("*") if p.is_file()}
+    assert sorted(first) == sorted(second)
+    assert {
+        "run_timings.json",
+        "run_manifest.json",
+        "report/data_pack.xlsx",
+        "feedback/Z01/feedback.xlsx",
+    } <= set(first)
+    differ = sorted(name for name in first if first[name].read_bytes() != second[name].read_bytes())
+    assert set(differ) <= {"run_timings.json"}, differ  # how long each step took: the one that may differ
+    assert "timings_seconds" not in run["summary"] and "seconds" not in run["summary"]["las"]["Z01"]
+    report = (run["out"] / "report" / "report.html").read_text(encoding="utf-8")
+    assert "Figures to the end of the period, 30 September 2026." in report

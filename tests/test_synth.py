@@ -316,6 +316,10 @@ def test_the_answer_key_points_at_cells_that_hold_each_defect(region, key):
             assert len(cell) == 13 and not upn_valid(cell)
         elif kind == "upn_malformed":
             assert len(cell) != 13 and not upn_valid(cell)
+        elif r.file.endswith("_relationships.csv"):
+            # Relationship defects (kit.synth.relationships): the cell holds the value; that the checks find
+            # each one, and nothing on clean links, is tests/test_relationships.py's to show.
+            assert r.field in {"relationship", "relatedPersonId", "relationshipStartDate"}, kind
         else:
             pytest.fail(f"the test does not know the defect kind {kind!r}")
 
@@ -656,8 +660,11 @@ def test_region_yml_has_the_agreed_shape(region):
             "mapping",
             "persons",
             "person_mapping",
+            *(["relationships", "relationship_mapping"] if "relationships" in la else []),
             "ssda903",
         ]
+        for p in la.get("relationships", []):
+            assert (region["path"] / p).is_file(), p
         for p in [*la["placements"], la["persons"], *(v for vs in la["ssda903"].values() for v in vs)]:
             assert (region["path"] / p).is_file(), p
         if la["person_mapping"]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kit.analysis import costs, demand_supply
+from kit.analysis import availability, costs, demand_supply, notice, reasons, siblings
 from kit.analysis.measures import (
     MEASURES,
     PLACEMENT_TYPE,
@@ -40,7 +40,8 @@ _COST_AND_SUPPLY = (
         "bands where both the group and the rest of the region had at least two placements).",
         "Only recorded needs are allowed for: staffing ratios, a home's specialism or a provider's "
         "history with the LA are not. An interval that crosses 0 means no clear difference. Provider "
-        "sectors are compared for residential and supported accommodation only.",
+        "sectors are compared for residential and supported accommodation only. In-house and external "
+        "are compared within each type of home, never across all types. " + costs.ROUTE_CAVEAT,
         costs.like_for_like_costs,
         Shape(
             (
@@ -137,13 +138,15 @@ _COST_AND_SUPPLY = (
         Shape((Rate("numerator", "denominator"),)),
     ),
     Measure(
-        "unmet_demand",
-        "Where unmet demand concentrates",
-        "Placements whose need was not met: the child was not placed in the preferred type, or was but "
-        "more than 20 miles from home or outside the region; by preferred type, needs band and home area.",
+        "preferred_home_not_found",
+        "Where the preferred home was not found",
+        "Placements where the home the social worker preferred was not found: the child was not placed "
+        "in the preferred type, or was but more than 20 miles from home or outside the region; by "
+        "preferred type, needs band and home area. (Unmet demand as a commissioner counts it is "
+        "unmet_demand_by_need.)",
         "Placements with one preferred type and a recorded type, in that preferred type, needs band and area.",
         "A far placement can be the right one (to keep a child safe); read with the reasons recorded.",
-        demand_supply.unmet_demand,
+        demand_supply.preferred_home_not_found,
         Shape(
             (
                 Parts(
@@ -158,10 +161,22 @@ _COST_AND_SUPPLY = (
     ),
 )
 
-REGISTRY: dict[str, Measure] = {**MEASURES, **{m.name: m for m in _COST_AND_SUPPLY}}
+_AVAILABILITY = (*availability.MEASURES, *notice.MEASURES, *availability.WHERE_MEASURES, *reasons.MEASURES)
+"""Need against availability now, at what notice, where, and the reasons recorded (issue 14)."""
+
+REGISTRY: dict[str, Measure] = {
+    **MEASURES,
+    **{m.name: m for m in siblings.MEASURES},
+    **{m.name: m for m in _COST_AND_SUPPLY},
+    **{m.name: m for m in _AVAILABILITY},
+}
 """Every table :func:`sufficiency_tables` returns, in order, with its definition and caveat."""
 
 SUPPLY_TABLES = ("demand_against_supply", "demand_near_home")
+NEEDS_REGISTER = ("district_demand_supply",)
+"""Tables that need the register and the district lookup (called with ``providers, districts``)."""
+NEEDS_DISTRICTS = ("placement_flows",)
+"""Tables that need the district lookup only (called with ``districts``)."""
 
 
 def analysis_scope(placements: pd.DataFrame, start=None, end=None) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -196,16 +211,54 @@ def analysis_scope(placements: pd.DataFrame, start=None, end=None) -> tuple[pd.D
     return placements[keep.to_numpy()], {k: v for k, v in left_out.items() if v}
 
 
+def regional_tables(dataset, placements: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """Every sufficiency table of a regional dataset, as the report publishes it (unsuppressed).
+
+    In: a :class:`kit.region.RegionalDataset` and (optional) the placements in scope (default:
+    :func:`analysis_scope` of its placements over the region's period). The places held "now" are
+    counted on ``capacity: date`` in region.yml, or else the period end; the region's capacity files
+    are read when region.yml names them; sibling groups come from the LAs that supply relationships.
+    """
+    from kit.analysis.availability import read_capacity
+
+    cfg = dataset.config
+    if placements is None:
+        placements, _ = analysis_scope(
+            dataset.placements, getattr(cfg, "period_start", None), getattr(cfg, "period_end", None)
+        )
+    return sufficiency_tables(
+        placements,
+        dataset.providers,
+        dataset.districts,
+        episodes=getattr(dataset, "episodes", None),
+        on=getattr(cfg, "capacity_on", None) or getattr(cfg, "period_end", None),
+        capacity=read_capacity(getattr(cfg, "capacity_files", None)),
+        sibling_groups=getattr(dataset, "sibling_groups", None),
+        relationship_las=getattr(dataset, "relationship_las", ()),
+    )
+
+
 def sufficiency_tables(
     placements: pd.DataFrame,
     providers: pd.DataFrame | None = None,
     districts: pd.DataFrame | None = None,
     names: list[str] | None = None,
+    *,
+    episodes: pd.DataFrame | None = None,
+    on=None,
+    capacity: dict | None = None,
+    sibling_groups: pd.DataFrame | None = None,
+    relationship_las=(),
 ) -> dict[str, pd.DataFrame]:
     """Every sufficiency table for the pooled placements (unsuppressed), keyed by registry name.
 
     ``providers`` and ``districts`` are the regional dataset's register and postcode lookup; the
-    demand-against-supply tables are left out when they are not given.
+    demand-against-supply tables are left out when they are not given. ``episodes`` (the pooled 903
+    episodes) and ``on`` (a date; default the latest placement start) give the places held by the
+    region's children on that date (left out without episodes); ``capacity`` (from
+    :func:`kit.analysis.availability.read_capacity`) the region's own capacity files (each one not
+    given is named as not supplied). ``sibling_groups`` and ``relationship_las`` (the regional dataset's)
+    count siblings placed together per group for the LAs that supply relationships, per child otherwise.
     """
     p = prepare(placements)
     tables: dict[str, pd.DataFrame] = {}
@@ -214,6 +267,25 @@ def sufficiency_tables(
             if providers is None or districts is None:
                 continue
             tables[name] = REGISTRY[name].function(p, providers, districts)
+        elif name == "availability_now":
+            if providers is None or districts is None or episodes is None:
+                continue
+            day = on if on is not None else pd.to_datetime(p.get("placement_start")).max()
+            tables[name] = availability.availability_now(p, providers, districts, episodes, day)
+        elif name == "capacity_supplied":
+            if providers is None or districts is None:
+                continue  # the dashboard's filtered view: no supply tables
+            tables[name] = availability.capacity_supplied(capacity)
+        elif name == "sibling_groups_placed":
+            tables[name] = siblings.sibling_groups_placed(p, sibling_groups, relationship_las)
+        elif name in NEEDS_REGISTER:
+            if providers is None or districts is None:
+                continue
+            tables[name] = REGISTRY[name].function(p, providers, districts)
+        elif name in NEEDS_DISTRICTS:
+            if districts is None:
+                continue
+            tables[name] = REGISTRY[name].function(p, districts)
         else:
             tables[name] = REGISTRY[name].function(p)
     return tables

@@ -54,6 +54,14 @@ the routes; kinship
 care is left out of that comparison (it is arranged with family and friends, not bought). Provider
 sectors are compared for residential and supported accommodation only: foster carers are not owned
 by a provider in the same way."""
+ROUTE_CAVEAT = (
+    "Not adjusted for: where the provider is (homes in dearer areas), the contract route (spot "
+    "purchase, framework or block contract), the date the price was agreed, and the overheads of "
+    "in-house care (recruiting, training and supervising carers, buildings), which an in-house weekly "
+    "cost usually leaves out: a gap is a prompt for a question, not a saving."
+)
+"""What the in-house against external comparison does not allow for; printed next to it (the chart,
+the registry's caveat and the guide)."""
 MIN_STRATUM = 2  # a stratum is used for a group when both the group and the rest have at least this many
 
 
@@ -302,9 +310,31 @@ def like_for_like(placements: pd.DataFrame, comparison: str = "LA") -> pd.DataFr
     return out[cols]
 
 
-def like_for_like_costs(placements: pd.DataFrame) -> pd.DataFrame:
-    """Every comparison of :data:`COMPARISONS` in one tidy table."""
+def route_within_type(placements: pd.DataFrame) -> pd.DataFrame:
+    """In-house against external **within each type of home**, both methods with intervals.
+
+    The comparison of :func:`like_for_like` (``Sourcing route``) run separately on each type's
+    placements, so that one type's gap (fostering, where agency carers cost more) is never published
+    as a gap of all types. ``group`` is ``<type>: <route>``; ``placement_type`` says the type. Costs
+    outside the sense range are left out (as everywhere: :func:`kit.region.derive.plausible_cost`).
+    """
     p = prepare(placements)
-    parts = [like_for_like(p, c) for c in COMPARISONS]
+    parts = []
+    for t in D.TYPES:
+        x = like_for_like(
+            p[p[PLACEMENT_TYPE].astype("string").eq(t).fillna(False).to_numpy()], "Sourcing route"
+        )
+        if len(x) and x["group"].nunique() >= 2:
+            x = x.copy()
+            x["group"] = t + ": " + x["group"].astype(str)
+            parts.append(x)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def like_for_like_costs(placements: pd.DataFrame) -> pd.DataFrame:
+    """Every comparison of :data:`COMPARISONS` in one tidy table; sourcing routes are compared within
+    each type of home (:func:`route_within_type`), never across all types at once."""
+    p = prepare(placements)
+    parts = [route_within_type(p) if c == "Sourcing route" else like_for_like(p, c) for c in COMPARISONS]
     parts = [x for x in parts if len(x)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

@@ -10,7 +10,8 @@ tables:
   placed in it within 20 miles of home, and the registered places within 20 miles of their home
   district's centre;
 * :func:`out_of_region` -- the share placed outside the region, by type and needs band;
-* :func:`unmet_demand` -- where unmet demand concentrates, by preferred type x needs band x area.
+* :func:`preferred_home_not_found` -- where the preferred home was not found, by preferred type x
+  needs band x area.
 
 Demand here is a flow (placements starting in the period) and supply a stock (places registered
 now): "places per placement a year" compares them, with a caveat in the registry below. Fostering
@@ -262,10 +263,11 @@ def out_of_region(placements: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def unmet_demand(placements: pd.DataFrame) -> pd.DataFrame:
-    """Where unmet demand concentrates: by preferred type x needs band x home area.
+def preferred_home_not_found(placements: pd.DataFrame) -> pd.DataFrame:
+    """Where the preferred home was not found: by preferred type x needs band x home area.
 
-    A placement's need is *unmet* when the child was not placed in the preferred type, or was
+    (Unmet demand as a commissioner counts it -- outside the home LA and far -- is
+    :func:`kit.analysis.measures.unmet_demand_by_need`.) The preferred home was *not found* when the child was not placed in the preferred type, or was
     placed in it but more than 20 miles from home or outside the region. Placements with no single
     preferred type, or no recorded type, cannot say and are left out.
     """

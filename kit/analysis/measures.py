@@ -95,8 +95,10 @@ def prepare(placements: pd.DataFrame) -> pd.DataFrame:
     The derived columns (:data:`kit.region.derive.DERIVED`: ``risk_count``, ``needs_band``,
     ``preferred_type``, ``displaced``, ``setting``, ``sourcing_route``...) come from the one
     derivation step (the regional dataset already carries them; a frame without them gets them
-    from :func:`kit.region.derive.derive`). Adds ``dol``, ``solo``, ``cost`` (float, NaN when not
-    recorded) and ``over_20_miles``.
+    from :func:`kit.region.derive.derive`). Adds ``dol``, ``solo``, ``cost`` (float, the one cost
+    every cost and spend figure reads: NaN when not recorded *or outside the standard's sense range*,
+    :func:`kit.region.derive.plausible_cost`), ``cost_recorded`` (the cost as recorded, for counting
+    what was left out), ``school_age`` and ``over_20_miles``.
     """
     if placements.attrs.get("kit_prepared"):
         return placements
@@ -104,7 +106,9 @@ def prepare(placements: pd.DataFrame) -> pd.DataFrame:
     p = p.copy() if p is placements else p
     p["dol"] = _bool(p, R.deprivation_of_liberty).fillna(False).astype(bool)
     p["solo"] = _text(p, R.living_companions.field).eq(SOLO).fillna(False).astype(bool)
-    p["cost"] = D.weekly_cost(p)
+    p["cost_recorded"] = D.weekly_cost(p)
+    p["cost"] = D.plausible_cost(p)
+    p["school_age"] = D.school_age(p)
     dist = pd.to_numeric(p["distance_miles"], errors="coerce") if "distance_miles" in p else None
     p["over_20_miles"] = (
         (dist > NEAR_MILES).astype("boolean").where(dist.notna())
@@ -195,7 +199,13 @@ def placements_by_la(placements: pd.DataFrame) -> pd.DataFrame:
 
 
 def placements_by_quarter(placements: pd.DataFrame) -> pd.DataFrame:
-    p = prepare(placements)
+    """Placements starting in each **financial-year** quarter (``2026-27 Q1`` is April to June 2026),
+    by type."""
+    p = prepare(placements).copy()
+    if "financial_quarter" in p:
+        p["quarter"] = _text(p, "financial_quarter")
+    else:
+        p["quarter"] = D.financial_quarter_label(_text(p, "quarter")).to_numpy()
     out = _counts(p, ["quarter", PLACEMENT_TYPE], within=["quarter"])
     return out.rename(columns={PLACEMENT_TYPE: "placement_type"})
 
@@ -204,6 +214,9 @@ def needs_profile(placements: pd.DataFrame) -> pd.DataFrame:
     """Share of placements with each need, for all placements and by the type found."""
     p = prepare(placements)
     needs: dict[str, pd.Series] = {f"Risk: {label}": _flag(_text(p, f)) for f, label in RISKS.items()}
+    # A risk a file does not record (the June 2026 Excel template has no sexual-exploitation column)
+    # is unknown for that file's rows, never "no known risk": its share is of the rows that record it.
+    recorded = {f"Risk: {label}": D.recorded_in_file(p, f) for f, label in RISKS.items()}
     for band in NEEDS_BANDS:
         needs[f"Number of risks: {band}"] = p["needs_band"].eq(band).fillna(False)
     # Coverage: a referral that answered no risk question has no band (not "0 risks").
@@ -217,18 +230,22 @@ def needs_profile(placements: pd.DataFrame) -> pd.DataFrame:
     groups = {"All types": pd.Series(True, index=p.index)}
     for t in TYPES:
         groups[t] = _text(p, PLACEMENT_TYPE).eq(t).fillna(False)
+    everyone = pd.Series(True, index=p.index)
     for need, has in needs.items():
+        known = recorded.get(need, everyone)
         for g, inside in groups.items():
             rows.append(
                 {
                     "need": need,
                     "placement_type": g,
-                    "numerator": int((has & inside).sum()),
-                    "denominator": int(inside.sum()),
+                    "numerator": int((has & inside & known).sum()),
+                    "denominator": int((inside & known).sum()),
+                    "placements": int(inside.sum()),
                 }
             )
     out = pd.DataFrame(rows)
     out["percent"] = _percent(out["numerator"], out["denominator"])
+    out["coverage_percent"] = _percent(out["denominator"], out["placements"])
     return out
 
 
@@ -302,12 +319,13 @@ def distance_bands(placements: pd.DataFrame) -> pd.DataFrame:
 
 
 def education_disrupted(placements: pd.DataFrame) -> pd.DataFrame:
+    """Education disrupted, of school-age children (5 and over at the start) whose file answered it."""
     p = prepare(placements)
     continuous = _bool(p, R.education_continuous)
     return _rate(
         p,
         continuous.eq(False).fillna(False),
-        continuous.notna(),
+        continuous.notna() & p["school_age"],
         {REGION: None, "Placement type": PLACEMENT_TYPE, "Distance band": "distance_band", "LA": "la"},
     )
 
@@ -348,12 +366,23 @@ def outcomes_by_notice(placements: pd.DataFrame) -> pd.DataFrame:
 # Cost and the market
 
 
+def top_two_share(values: pd.Series) -> float:
+    """The share (0 to 1) of the costs' total that its two largest make up (``NaN`` without costs):
+    what the dominance rule of :mod:`kit.publish.suppression` reads; never published itself."""
+    v = pd.to_numeric(values, errors="coerce").dropna().astype(float)
+    total = float(v.sum())
+    return float(v.nlargest(2).sum()) / total if total > 0 else np.nan
+
+
 def _cost_stats(values: pd.Series) -> dict:
     v = values.dropna().astype(float)
     if v.empty:
-        return dict.fromkeys(("lower_quartile", "median", "upper_quartile", "percentile_90", "mean"), np.nan)
+        return dict.fromkeys(
+            ("lower_quartile", "median", "upper_quartile", "percentile_90", "mean", "top_two_share"), np.nan
+        )
     q = np.quantile(v, [0.25, 0.5, 0.75, 0.9])
     return {
+        "top_two_share": top_two_share(v),
         "lower_quartile": round(float(q[0]), 0),
         "median": round(float(q[1]), 0),
         "upper_quartile": round(float(q[2]), 0),
@@ -388,7 +417,14 @@ def weekly_cost_distribution(placements: pd.DataFrame) -> pd.DataFrame:
                     **_cost_stats(g["cost"]),
                 }
             )
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.attrs["left_out_of_sense_range"] = _left_out(prepare(placements))
+    return out
+
+
+def _left_out(p: pd.DataFrame) -> int:
+    """Recorded weekly costs left out of every cost figure because they are outside the sense range."""
+    return int((p["cost_recorded"].notna() & p["cost"].isna()).sum())
 
 
 def annualised_spend(placements: pd.DataFrame) -> pd.DataFrame:
@@ -397,9 +433,8 @@ def annualised_spend(placements: pd.DataFrame) -> pd.DataFrame:
     (:func:`kit.region.derive.cost_sense_range`, almost always keying slips) are left out, as the
     forecast's cost table leaves them out; ``attrs["left_out_of_sense_range"]`` counts them."""
     p = prepare(placements)
-    costed = p[p["cost"].notna()]
-    inside = D.in_sense_range(costed["cost"])
-    p = costed[inside.to_numpy()].copy()
+    left_out = _left_out(p)
+    p = p[p["cost"].notna()].copy()
     p["la_"] = _text(p, "la").fillna(NOT_RECORDED)
     parts = []
     for la_value, g in [(REGION, p), *sorted(p.groupby("la_"), key=lambda x: x[0])]:
@@ -412,14 +447,59 @@ def annualised_spend(placements: pd.DataFrame) -> pd.DataFrame:
                     "placements": len(h),
                     "weekly_cost_total": round(weekly, 0),
                     "annualised_spend": round(D.annual(weekly), 0),
+                    "top_two_share": top_two_share(h["cost"]),
                 }
             )
     out = pd.DataFrame(parts)
     region_total = out.loc[(out["la"] == REGION) & (out["placement_type"] == "All types"), "annualised_spend"]
     total = float(region_total.iloc[0]) if len(region_total) else np.nan
     out["percent_of_region_spend"] = (100 * out["annualised_spend"] / total).round(1) if total else np.nan
-    out.attrs["left_out_of_sense_range"] = int((~inside).sum())
+    out = out[[c for c in out.columns if c != "top_two_share"] + ["top_two_share"]]
+    out.attrs["left_out_of_sense_range"] = left_out
     return out
+
+
+def costs_left_out(placements: pd.DataFrame) -> pd.DataFrame:
+    """Recorded weekly costs left out of every cost and spend figure because they are outside the
+    standard's sense range (:func:`kit.region.derive.cost_sense_range`), by LA and type, with the
+    spend over a year they would have added (``annualised_left_out``). The rows themselves, for the
+    region to ask the LAs about, are in ``attrs["rows"]`` (:func:`kit.region.derive.outside_sense_range`:
+    LA, file, row and cost; for the analyst, not for publishing)."""
+    p = prepare(placements)
+    recorded = p["cost_recorded"].notna()
+    left = recorded & p["cost"].isna()
+    out = _rate(p, left, recorded, {REGION: None, "LA": "la", "Placement type": PLACEMENT_TYPE})
+    weekly = p["cost_recorded"].where(left, 0.0)
+    by: dict[tuple[str, str], float] = {}
+    key_of: dict[str, pd.Series] = {}
+    for label, column in {REGION: None, "LA": "la", "Placement type": PLACEMENT_TYPE}.items():
+        key = pd.Series(REGION, index=p.index) if column is None else _text(p, column).fillna(NOT_RECORDED)
+        key_of[label] = key.astype(str)
+        for group, total in weekly[recorded].groupby(key[recorded]).sum().items():
+            by[(label, str(group))] = float(total)
+    out["annualised_left_out"] = [
+        round(D.annual(by.get((b, str(g)), 0.0)), 0)
+        for b, g in zip(out["breakdown"], out["group"], strict=True)
+    ]
+    out["top_two_share"] = [
+        top_two_share(p.loc[left & (key_of[b] == str(g)), "cost_recorded"])
+        for b, g in zip(out["breakdown"], out["group"], strict=True)
+    ]
+    out = out.rename(columns={"numerator": "left_out", "denominator": "with_cost"})
+    out.attrs["rows"] = D.outside_sense_range(p)
+    return out
+
+
+def unmet_demand_by_need(placements: pd.DataFrame) -> pd.DataFrame:
+    """Unmet demand as a commissioner means it: placements outside the child's home LA (the placing
+    LA) *and* more than :data:`NEAR_MILES` miles from home, by placement type, needs band and LA.
+    Of placements where both the placement's LA and the distance are known."""
+    p = prepare(placements)
+    outside = _bool(p, "placed_outside_la")
+    far = p["over_20_miles"].astype("boolean")
+    known = outside.notna() & far.notna()
+    unmet = outside.fillna(False) & far.fillna(False)
+    return _rate(p, unmet, known, STANDARD_BREAKDOWNS)
 
 
 def market_concentration(placements: pd.DataFrame, owner_column: str = "provider_owner") -> pd.DataFrame:
@@ -445,6 +525,7 @@ def market_concentration(placements: pd.DataFrame, owner_column: str = "provider
                 "placements": len(g),
                 "providers": int(len(spend)),
                 "weekly_spend": round(total, 0),
+                "top_two_share": top_two_share(g["cost"]),
                 "largest_1_percent": round(100 * float(share.iloc[:1].sum()), 1) if total else np.nan,
                 "largest_5_percent": round(100 * float(share.iloc[:5].sum()), 1) if total else np.nan,
                 "largest_10_percent": round(100 * float(share.iloc[:10].sum()), 1) if total else np.nan,
@@ -513,10 +594,14 @@ class Shape:
 
     ``counts``: the operations (each hides small counts and enough others that none can be worked
     out, and hides the ``derived`` values that come from hidden counts); ``public``: numbers that
-    are not about children (Ofsted's registered places) and are published as they are."""
+    are not about children (Ofsted's registered places) and are published as they are;
+    ``dominance``: (share column, the cost statistics it governs): the share of a row's cost total
+    that its two largest placements make up (:func:`top_two_share`), read by the dominance rule of
+    :mod:`kit.publish.suppression` and never published."""
 
     counts: tuple = ()
     public: tuple[str, ...] = ()
+    dominance: tuple = ()
 
     def count_columns(self) -> list[str]:
         cols: list[str] = []
@@ -587,7 +672,8 @@ MEASURES: dict[str, Measure] = {
         Measure(
             "placements_by_quarter",
             "Placements by quarter",
-            "How many placements started in each quarter, by type of home.",
+            "How many placements started in each financial-year quarter (2026-27 Q1 is April to June "
+            "2026), by type of home.",
             "All placements starting in the quarter.",
             "v1 files give the date of the agreed placement start, v2 files the actual start date; the "
             "latest quarter may be incomplete when LAs record late.",
@@ -603,13 +689,24 @@ MEASURES: dict[str, Measure] = {
             "All placements (or all placements of that type).",
             "Risks are as recorded by the referring social worker; a blank risk on a referral that answered "
             "others counts as 'no known risk'; a referral that answered none has no number of risks "
-            "('not recorded').",
+            "('not recorded'). A risk a file does not record at all (the June 2026 Excel template has no "
+            "sexual-exploitation column) is unknown for that file's placements, never 'no known risk': "
+            "its share is of the placements whose file records it, and coverage_percent says how many "
+            "those are. The number of risks counts such a risk as not present, so it is a lower bound there.",
             needs_profile,
             Shape(
                 (
                     Rate(
                         "numerator",
                         "denominator",
+                        blocks=("need",),
+                        group="placement_type",
+                        total_group="All types",
+                    ),
+                    Rate(
+                        "denominator",
+                        "placements",
+                        ("coverage_percent",),
                         blocks=("need",),
                         group="placement_type",
                         total_group="All types",
@@ -698,7 +795,9 @@ MEASURES: dict[str, Measure] = {
             "education_disrupted",
             "Education disrupted",
             "Placements where the child's education did not continue without disruption.",
-            "Placements where the education question was answered.",
+            "School-age placements (the child 5 or over at the start, from the SSDA903 date of birth) where "
+            "the education question was answered; younger children and children whose 903 record did not "
+            "match are left out.",
             "Disruption can be part of the care plan (e.g. a planned change of school).",
             education_disrupted,
             _RATE,
@@ -733,7 +832,8 @@ MEASURES: dict[str, Measure] = {
             "(quartiles), the 90th percentile and the number of placements over £10,000 a week, by type "
             "of home, and within that by needs band, LA, provider sector and kind of home (kinship, in-house "
             "or agency fostering; children's home, secure or unregistered).",
-            "Placements with a weekly cost recorded.",
+            f"Placements with a weekly cost recorded inside the standard's sense range (£{_LOW:,.0f} to "
+            f"£{_HIGH:,.0f} a week); costs outside it are left out and counted in costs_left_out.",
             "Raw costs: children in dearer groups may simply have more needs. See the like-for-like "
             "comparison before concluding anyone pays too much.",
             weekly_cost_distribution,
@@ -741,7 +841,8 @@ MEASURES: dict[str, Measure] = {
                 (
                     Column("placements", _COST_STATS, blocks=("breakdown", "placement_type")),
                     Rate("over_10k_a_week", "placements", (), ("breakdown", "placement_type")),
-                )
+                ),
+                dominance=("top_two_share", ("percentile_90", "mean")),
             ),
         ),
         Measure(
@@ -764,8 +865,41 @@ MEASURES: dict[str, Measure] = {
                         row_total=REGION,
                         column_total="All types",
                     ),
-                )
+                ),
+                dominance=(
+                    "top_two_share",
+                    ("weekly_cost_total", "annualised_spend", "percent_of_region_spend"),
+                ),
             ),
+        ),
+        Measure(
+            "costs_left_out",
+            "Costs left out: outside the sense range",
+            f"Weekly costs recorded outside the standard's sense range (£{_LOW:,.0f} to £{_HIGH:,.0f} a "
+            "week), almost always keying slips (a yearly or daily figure typed as weekly). They are left out "
+            "of every cost and spend figure (weekly cost, like-for-like cost, annualised spend, the "
+            "dashboard and the forecast), and counted here with the spend over a year they would have added.",
+            "Placements with a weekly cost recorded.",
+            "The data-quality findings name each row (LA, file, row) so the LA can correct it; a corrected "
+            "cost comes back into every figure next quarter.",
+            costs_left_out,
+            Shape(
+                (Rate("left_out", "with_cost", ("percent", "annualised_left_out")),),
+                dominance=("top_two_share", ("annualised_left_out",)),
+            ),
+        ),
+        Measure(
+            "unmet_demand_by_need",
+            "Unmet demand: outside the home LA and far from home",
+            f"Placements outside the child's own (placing) LA and more than {NEAR_MILES:.0f} miles from home "
+            "(straight line between postcode district centres), by type of home, needs band and LA: the "
+            "children the region could not place near home inside their own LA.",
+            "Placements with both the placement's LA and the distance from home known.",
+            "A placement just over the LA's border within 20 miles, or a far one inside a large LA, is not "
+            "counted. A far placement can be the right one (to keep a child safe, near family); read it "
+            "with the out-of-LA reasons recorded.",
+            unmet_demand_by_need,
+            _RATE,
         ),
         Measure(
             "market_concentration",
@@ -789,7 +923,8 @@ MEASURES: dict[str, Measure] = {
                         ),
                     ),
                     Column("providers"),
-                )
+                ),
+                dominance=("top_two_share", ("weekly_spend",)),
             ),
         ),
     )

@@ -64,8 +64,9 @@ def _cmd_guides(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from kit.api import check_files, write_outputs
+    from kit.api import check_files, check_output_folder, write_outputs
 
+    check_output_folder(args.out)  # before the work: a file, no permission, a read-only disk
     result = check_files(
         args.files,
         standard=args.standard,
@@ -102,7 +103,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        run_region(args.region, out=args.out, key_file=args.key_file)
+        run_region(args.region, out=args.out, key_file=args.key_file, produced_on=args.date)
     for w in caught:  # e.g. a key file your group can read: one plain line, not a Python warning
         print(f"kit: warning: {w.message}", file=sys.stderr)
     return 0
@@ -126,7 +127,13 @@ def _cmd_keygen(args: argparse.Namespace) -> int:
 
 
 def _cmd_jsonld(args: argparse.Namespace) -> int:
-    from kit.api import export_jsonld
+    from kit.api import check_output_folder, export_jsonld
+
+    if Path(args.out).is_dir():
+        raise KitError(
+            f"--out {args.out} is a folder: give the JSON-LD file to write, e.g. {args.out}/records.jsonld."
+        )
+    check_output_folder(Path(args.out).parent or ".", "--out a file in")
 
     report = export_jsonld(args.standard_csv, args.standard, args.out, version=args.version)
     print(report.describe())
@@ -136,11 +143,11 @@ def _cmd_jsonld(args: argparse.Namespace) -> int:
                 "The national programme publishes no SHACL shape for the person standard: nothing to validate."
             )
         else:
-            from kit.api import national_verdict
+            from kit.api import national_verdict, write_csv
 
             verdict = national_verdict(report.path, args.standard_csv)
             out = report.path.with_name(report.path.stem + "-national-check.csv")
-            verdict.problems.to_csv(out, index=False)
+            write_csv(verdict.problems, out)
             print(verdict.describe())
             for row in verdict.problems.head(10).itertuples():
                 where = f"{row.source_file} row {row.source_row}" if row.source_file else row.record
@@ -154,13 +161,12 @@ def _cmd_jsonld(args: argparse.Namespace) -> int:
 
 
 def _cmd_duplicates(args: argparse.Namespace) -> int:
-    from kit.api import find_duplicates
+    from kit.api import check_output_folder, find_duplicates, write_csv
 
+    out = check_output_folder(args.out)
     pairs = find_duplicates(args.files, threshold=args.threshold, likely=args.likely, scope=args.scope)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     path = out / "duplicates.csv"
-    pairs.to_csv(path, index=False, encoding="utf-8")
+    write_csv(pairs, path)
     counts = pairs["band"].value_counts()
     bands = ", ".join(f"{counts.get(b, 0)} {b}" for b in ("same identifier", "likely", "possible"))
     print(f"{len(pairs)} candidate pairs ({bands}) written to {path.resolve()}.")
@@ -190,6 +196,18 @@ def _cmd_lab(args: argparse.Namespace) -> int:
     if args.port:
         extra.append(f"--ServerApp.port={args.port}")
     return run_lab(extra)
+
+
+def _date(text: str):
+    """A ``YYYY-MM-DD`` option value as a date (argparse prints a plain line for anything else)."""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-10-15"
+        ) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -223,8 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sheet", help="the Excel sheet to read (default: found automatically)")
     p.add_argument(
         "--profile",
-        choices=["subject_of_care", "connected"],
-        help="person standard only: the records are children/adults receiving care, or connected people",
+        choices=["subject_of_care", "connected", "relationships"],
+        help="person standard only: the records are children/adults receiving care, connected people, "
+        "or a relationships table (give the person extracts it refers to alongside)",
     )
     p.add_argument(
         "--out", required=True, help="folder for standard.csv, findings.csv, summary.json, feedback.xlsx"
@@ -237,6 +256,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--key-file",
         help="the pseudonymisation key file (default: KIT_PSEUDONYM_KEY, then the region file's)",
+    )
+    p.add_argument(
+        "--date",
+        type=_date,
+        help="the date the report says it was produced, YYYY-MM-DD (default: it names the period's end, "
+        "so that a rerun gives the same files byte for byte)",
     )
     p.set_defaults(func=_cmd_run)
 
@@ -313,6 +338,14 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except KitError as exc:
         print(f"kit: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the environment, not the input: a full or read-only disk, a lost drive
+        where = f"{exc.filename}" if exc.filename else "a file"
+        print(
+            f"kit: {where} could not be read or written ({exc.strerror or exc}). Check the disk has space "
+            "and the folder's permissions, then re-run.",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print("kit: stopped.", file=sys.stderr)

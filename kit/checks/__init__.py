@@ -154,7 +154,14 @@ def check_quality(result, today: dt.date | None = None) -> Checked:
     blanking = BLANKING_RULES | (
         plugin.blanking_rules(std) if plugin and plugin.blanking_rules else frozenset()
     )
-    return record_outcomes(result, checks, run_checks(table, checks, plugin), table, blanking, extra)
+    checked = record_outcomes(result, checks, run_checks(table, checks, plugin), table, blanking, extra)
+    judged = plugin.judged_files(result) if plugin and plugin.judged_files else None
+    if judged is not None:  # the plug-in reports on some files only (the others were read to judge them)
+        keep = checked.findings["source_file"].isin(judged) | (
+            checked.findings["source_file"].fillna("") == ""
+        )
+        checked = replace(checked, findings=checked.findings[keep].reset_index(drop=True))
+    return checked
 
 
 def _on_day(check: Check, today: dt.date) -> Check:

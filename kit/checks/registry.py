@@ -25,7 +25,12 @@ class SuitePlugin:
     * ``file_findings(result, present)``: findings about the file as a whole (a profile's missing columns);
     * ``blanking_rules(std)``: rule ids of its own whose errors leave the value empty in the standard table;
     * ``expectations``: the module holding its Great Expectations classes (imported when checks run);
-    * ``profiles``: profile name -> who it is for, in plain English; the user must choose one.
+    * ``profiles``: profile name -> who it is for, in plain English; the user must choose one;
+    * ``required_columns(std, profile, mapped)``: the fields a file must have a column for, given the
+      fields it maps (a links table under a links profile needs the links' columns, not the names);
+      without it, the fields the standard file marks ``required``;
+    * ``judged_files(result)``: the names of the files whose findings are reported (None: every file),
+      e.g. only the links files when person records are read only to judge the links.
     """
 
     build_checks: Callable[..., list]
@@ -34,6 +39,8 @@ class SuitePlugin:
     expectations: str | None = None
     profiles: dict[str, str] = field(default_factory=dict)
     profiles_of: str = "the standard"  # how the profile question names the standard ("Person Standard")
+    required_columns: Callable[..., tuple[str, ...]] | None = None
+    judged_files: Callable[..., set[str] | None] | None = None
 
 
 _PLUGINS: dict[str, SuitePlugin] = {}
@@ -56,4 +63,12 @@ def require_profile(std: Any, profile: str | None) -> None:
     raise KitError(f"Say which {plugin.profiles_of} profile the records follow: {options}.")
 
 
-__all__ = ["SuitePlugin", "register_suite", "require_profile", "suite_plugin"]
+def required_columns(std: Any, profile: str | None, mapped: set[str]) -> tuple[str, ...]:
+    """The fields a file mapping ``mapped`` must have a column for under ``profile`` (the plug-in decides)."""
+    plugin = suite_plugin(std)
+    if plugin is not None and plugin.required_columns is not None:
+        return tuple(plugin.required_columns(std, profile, mapped))
+    return tuple(f.name for f in std.fields if f.required)
+
+
+__all__ = ["SuitePlugin", "register_suite", "require_profile", "required_columns", "suite_plugin"]

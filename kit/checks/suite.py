@@ -97,11 +97,12 @@ def _field_checks(f: Field, std: Standard, present: set[str] | None = None) -> l
                 )
             )  # fmt: skip
         if f.max is not None:
+            top = f"{f.max:,.0f}" if float(f.max).is_integer() else f"{f.max:g}"  # 1,000,000, not 1e+06
             checks.append(
                 Check(
                     f"{f.name}.max", "above_maximum", "error", f.name, "ExpectColumnValuesToBeNumbersBetween",
-                    {**col, "min_value": None, "max_value": float(f.max)}, f"{{value}} is above the maximum of {f.max:g}.",
-                    f"is at most {f.max:g}", [f.name], "standard: maximum",
+                    {**col, "min_value": None, "max_value": float(f.max)}, f"{{value}} is above the maximum of {top}.",
+                    f"is at most {top}", [f.name], "standard: maximum",
                 )
             )  # fmt: skip
     return checks

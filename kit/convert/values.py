@@ -99,6 +99,9 @@ VALUE_RULES = {
     "not_outward_code",
     "too_long",
     "bad_format",
+    "placeholder_id",
+    "non_ascii_digits",
+    "implausible_date",
 }
 
 EMPTY = Outcome(None)
@@ -120,6 +123,141 @@ def canonical_text(value: object) -> str | None:
 def split_multi(text: str) -> list[str]:
     """The answers in a multi-valued cell: ``"ESOL; BSL"`` -> ``["ESOL", "BSL"]``."""
     return [p.strip() for p in str(text).split(";") if p.strip()]
+
+
+# ---------------------------------------------------------------------------------------------
+# Identifiers: what cannot be a child, and what a screen does not show
+
+
+# What LAs' systems and spreadsheets write where an ID is not known (compared case-insensitively,
+# spaces ignored). Such a value is not a child: every row holding it would merge into one "child".
+PLACEHOLDER_IDS = frozenset(
+    [
+        "null",
+        "none",
+        "nil",
+        "nan",
+        "na",
+        "n/a",
+        "n.a.",
+        "#n/a",
+        "#na",
+        "#value!",
+        "#ref!",
+        "#name?",
+        "#null!",
+        "#div/0!",
+        "#num!",
+        "?",
+        "??",
+        "-",
+        "--",
+        "---",
+        ".",
+        "...",
+        "unknown",
+        "notknown",
+        "n/k",
+        "nk",
+        "tbc",
+        "tba",
+        "tbd",
+        "missing",
+        "blank",
+        "empty",
+        "noid",
+        "xxx",
+        "xxxx",
+        "0",
+        "00",
+        "000",
+    ]
+)
+# Characters no screen shows (zero-width spaces and joiners, direction overrides, BOMs, soft
+# hyphens): two IDs that differ only by them look identical, so they are removed before hashing.
+_INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+                        "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\x00-\x1f\x7f]")  # fmt: skip
+# Cyrillic and Greek letters drawn like Latin ones (Unicode's confusables, the unambiguous ones).
+LOOKALIKES = str.maketrans(
+    "АВЕКМНОРСТХУЅІЈаеорсхуѕіјԁһԛԝΑΒΕΖΗΙΚΜΝΟΡΤΥΧοϲ",
+    "ABEKMHOPCTXYSIJaeopcxysijdhqwABEZHIKMNOPTYXoc",
+)
+
+
+def identifier_text(text: str) -> tuple[str, list[str]]:
+    """(the ID as a person reads it, what was removed or replaced) for one identifier cell.
+
+    Unicode compatibility forms are folded (NFKC: full-width ``ＬＡ１`` is ``LA1``), invisible
+    characters removed, Cyrillic and Greek look-alikes replaced by the Latin letters they look like,
+    so that the same visible ID always gives the same pseudonym. The notes name what was done
+    (invisible characters, look-alike letters); none when the ID was plain.
+    """
+    import unicodedata
+
+    notes = []
+    clean = text
+    if not clean.isascii():
+        folded = unicodedata.normalize("NFKC", clean)
+        stripped = _INVISIBLE.sub("", folded)
+        if stripped != folded or _INVISIBLE.search(clean):
+            notes.append("characters a screen does not show (zero-width, direction marks)")
+        mapped = stripped.translate(LOOKALIKES)
+        if mapped != stripped:
+            notes.append("letters of another alphabet that look like Latin ones")
+        clean = mapped
+    elif _INVISIBLE.search(clean):
+        clean = _INVISIBLE.sub("", clean)
+        notes.append("characters a screen does not show (zero-width, direction marks)")
+    return clean.strip(), notes
+
+
+def is_placeholder_id(text: object) -> bool:
+    """True for a value that stands for "no ID" (``NULL``, ``#N/A``, ``?``, ``unknown``...), not a child."""
+    if not isinstance(text, str):
+        return False
+    key = re.sub(r"\s+", "", identifier_text(text)[0]).casefold()
+    return bool(key) and (key in PLACEHOLDER_IDS or not any(c.isalnum() for c in key))
+
+
+def convert_identifier(text: str, f: Field) -> Outcome:
+    """An identifier (child ID, placement ID): a placeholder is an error (the row is no child);
+    invisible and look-alike characters are removed or replaced, with a warning."""
+    if is_placeholder_id(text):
+        return Outcome(
+            None,
+            "placeholder_id",
+            "error",
+            f"'{text.strip()}' stands for a missing {f.title}, not a real one, so this row cannot be used "
+            f"(every such row would count as one child). Enter the ID from your case-management system.",
+        )
+    clean, notes = identifier_text(text)
+    if notes:
+        return Outcome(
+            clean,
+            "hidden_characters_in_id",
+            "warning",
+            f"The {f.title} holds {' and '.join(notes)}; it was read as "
+            f"'{clean}'. Retype the ID in your system so that every file writes it the same way.",
+        )
+    if f.max_length and len(clean) > f.max_length:
+        return Outcome(None, "too_long", "error", f"'{clean}' is longer than {f.max_length} characters.")
+    return Outcome(clean)
+
+
+def non_ascii_digits(text: str) -> bool:
+    """True when a cell holds digits other than 0-9 (Arabic-Indic, Devanagari, full-width...):
+    ``\\d`` and ``float()`` read them as numbers, but no UK system writes them, so they are not read."""
+    return not text.isascii() and any(c.isdigit() and not c.isascii() for c in text)
+
+
+def _non_ascii_digits_outcome(text: str, f: Field) -> Outcome:
+    return Outcome(
+        None,
+        "non_ascii_digits",
+        "error",
+        f"'{text}' is written with digits other than 0-9, so it is not read as {f.title}. "
+        "Retype it with the digits 0 to 9.",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -209,6 +347,8 @@ def convert_boolean(text: str, f: Field, invert: bool) -> Outcome:
 
 def convert_integer(text: str, f: Field) -> Outcome:
     """A whole number (``2``, ``2.0`` from Excel, ``1,000``) as an int."""
+    if non_ascii_digits(text):
+        return _non_ascii_digits_outcome(text, f)
     clean = text.strip()
     if not INT_RE.match(clean) or abs(int(clean.replace(",", "").split(".")[0])) > LARGEST_COUNT:
         return Outcome(
@@ -222,6 +362,8 @@ def convert_integer(text: str, f: Field) -> Outcome:
 
 def convert_decimal(text: str, f: Field) -> Outcome:
     """An amount in pounds (``£1,234.50``, ``1234.5``, ``(100.00)`` for a negative) as a float."""
+    if non_ascii_digits(text):
+        return _non_ascii_digits_outcome(text, f)
     clean = text.replace("\u00a3", "").replace(" ", "").replace("\u00a0", "")
     if clean.startswith("(") and clean.endswith(")"):  # accounting negative
         clean = "-" + clean[1:-1]
@@ -277,14 +419,36 @@ def parse_date(text: str, date_format: str = "day-first") -> tuple[dt.date | Non
     return None, ""
 
 
+def _date_bound(bound: object) -> dt.date | None:
+    """A date field's ``min`` or ``max`` from the standard file (a YAML date or ISO text) as a date."""
+    if bound is None or bound == "":
+        return None
+    if isinstance(bound, dt.datetime):
+        return bound.date()
+    return bound if isinstance(bound, dt.date) else dt.date.fromisoformat(str(bound))
+
+
 def convert_date(text: str, f: Field, date_format: str) -> Outcome:
     """A date (see :func:`parse_date`); never a month-first guess."""
+    if non_ascii_digits(text):
+        return _non_ascii_digits_outcome(text, f)
     value, note = parse_date(text, date_format)
     if value is None:
         how = "day first. Enter it as DD/MM/YYYY" if date_format == "day-first" else "as YYYY-MM-DD. Enter it"
         example = "12/02/2024" if date_format == "day-first" else "2024-02-12"
         return Outcome(
             None, "not_a_date", "error", f"'{text}' is not a valid date written {how}, e.g. {example}."
+        )
+    lo, hi = _date_bound(f.min), _date_bound(f.max)
+    if (lo and value < lo) or (hi and value > hi):
+        return Outcome(
+            None,
+            "implausible_date",
+            "error",
+            f"'{text}' cannot be right for {f.title}: the kit reads dates from "
+            f"{lo:%d/%m/%Y} to {hi:%d/%m/%Y}. Check the day, month and year (DD/MM/YYYY)."
+            if lo and hi
+            else f"'{text}' cannot be right for {f.title}. Check the day, month and year (DD/MM/YYYY).",
         )
     if note == "excel_serial":
         return Outcome(
@@ -329,6 +493,8 @@ def convert_string(text: str, f: Field) -> Outcome:
     """Free text, trimmed; the wrong pattern (or, for a field with no pattern, too long) is an error."""
     value = text.strip()
     if f.pattern:
+        if non_ascii_digits(value):  # a pattern's \d matches Arabic-Indic digits too
+            return _non_ascii_digits_outcome(value, f)
         if not re.match(f.pattern, value):
             return Outcome(None, "bad_format", "error", f"'{value}' is not in the format {f.title} needs.")
     elif f.max_length and len(value) > f.max_length:
@@ -357,6 +523,8 @@ def converter_for(
     plugged = _plugged(f, std, invert=invert, date_format=date_format, user_values=user_values, header=header)
     if plugged is not None:
         return plugged
+    if f.identifier and f.type == "string" and not f.pattern:
+        return lambda t: convert_identifier(t, f)
     if f.type == "code":
         codes = std.codes_for(f.name)
         user = user_codes(user_values, codes)
@@ -391,7 +559,7 @@ MASKED = {
 def _plain_text(f: Field) -> bool:
     """Free text with no limits: the value is the trimmed cell, and nothing can fail."""
     return f.type not in {"code", "boolean", "integer", "decimal", "date", "outward_code"} and not (
-        f.max_length or f.pattern
+        f.max_length or f.pattern or f.identifier
     )
 
 
@@ -403,7 +571,8 @@ def _outcomes(uniques: list[str], f: Field, convert: Callable[[str], Outcome]) -
         text = raw.strip()
         outcome = seen.get(text)
         if outcome is None:
-            empty = text == "" or (f.na_means_empty and _is_na(text))
+            # An identifier's "N/A" is a placeholder (a finding), not an empty cell.
+            empty = text == "" or (f.na_means_empty and not f.identifier and _is_na(text))
             outcome = EMPTY if empty else convert(text)
             seen[text] = outcome
         out.append(outcome)
@@ -576,6 +745,17 @@ def value_rules_for(f: Field, std: Standard) -> list[ValueRule]:
         out.append(
             rule("not_a_date", "is a real calendar date (written day first, DD/MM/YYYY)", "standard: date")
         )
+        lo, hi = _date_bound(f.min), _date_bound(f.max)
+        if lo and hi:
+            out.append(
+                rule("implausible_date", f"lies between {lo:%d/%m/%Y} and {hi:%d/%m/%Y}", "standard: min/max")
+            )
+    if f.type in ("integer", "decimal", "date"):
+        out.append(rule("non_ascii_digits", "is written with the digits 0 to 9", "kit: reading"))
+    if f.identifier and f.type == "string" and not f.pattern:
+        out.append(
+            rule("placeholder_id", "is a real ID, not a placeholder such as NULL, #N/A or ?", "kit: reading")
+        )
     elif f.type == "outward_code" or (f.type == "string" and f.pattern):
         pattern = f.pattern or OUTWARD_RE.pattern
         name = "not_outward_code" if f.type == "outward_code" else "bad_format"
@@ -591,6 +771,8 @@ __all__ = [
     "column_letter",
     "convert_column",
     "empty_column",
+    "identifier_text",
+    "is_placeholder_id",
     "parse_date",
     "split_multi",
     "value_rules_for",

@@ -38,6 +38,9 @@ class FileResult:
     rows_blank: int = 0
     rows_rejected: int = 0
     derived: tuple[str, ...] = ()  # fields the kit filled with no column of their own (genderCode X)
+    required: tuple[str, ...] | None = (
+        None  # fields it must have a column for (its profile's plug-in decides)
+    )
 
     @property
     def rows_standard(self) -> int:
@@ -101,9 +104,13 @@ class CheckResult:
 
     def required_fields(self) -> list[Field]:
         """Fields the standard requires here (with a profile: also those the chosen profile requires)."""
-        if self.profile:
-            return [f for f in self.standard.fields if self.profile in f.required_in or f.required]
-        return [f for f in self.standard.fields if f.required]
+        declared = [f.required for f in self.files if f.required is not None]
+        core = set().union(*declared) if declared else {f.name for f in self.standard.fields if f.required}
+        return [
+            f
+            for f in self.standard.fields
+            if f.name in core or (self.profile and self.profile in f.required_in)
+        ]
 
     def summary(self) -> dict:
         sev = self.findings["severity"] if len(self.findings) else pd.Series(dtype=str)

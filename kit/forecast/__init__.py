@@ -7,9 +7,11 @@
     result.write("outputs/forecast")                    # CSV tables, PNG charts, summary.txt
 
 Modules: ``categories`` (903 codes -> seven types), ``history`` (episodes -> who was where when),
-``stock_flow`` (estimate rates, project by simulation), ``baseline`` (seasonal naive, exponential
-smoothing), ``backtest`` (hide recent quarters and score), ``costing`` (needs mix, weekly costs,
-spend), ``scenarios`` (YAML files -> changes), ``charts``, ``result``. ``guides/forecasting.md``
+``stock_flow`` (estimate rates, project by simulation), ``baseline`` (naive, seasonal naive,
+exponential smoothing, fitted with statsmodels), ``backtest`` (rolling-origin backtest, the choice
+of method per type and horizon, calibrated intervals), ``costing`` (needs mix, weekly costs, spend),
+``scenarios`` (YAML files -> changes), ``scenario_costs`` (running and recruitment costs),
+``charts``, ``result``. ``guides/forecasting.md``
 explains the method, its assumptions and its limits.
 """
 
@@ -98,12 +100,13 @@ def forecast_region(
     n_sims: int = 500,
     seed: int | None = 2026,
     inflation: float = 0.03,
-    holdout_quarters: int = 4,
+    holdout_quarters: int = 8,
     costs: pd.DataFrame | None = None,
     data_end=None,
     mix_quarters: int = 4,
     backtest_sims: int = 200,
     region: str | None = None,
+    backtest_by_la: bool = True,
 ) -> ForecastResult:
     """Forecast children by placement type, backtest it, cost it and run the scenarios.
 
@@ -114,8 +117,8 @@ def forecast_region(
     forecast start, which is the latest quarter end in the data). ``horizon_quarters``: how far
     ahead (8 to 12 is sensible). ``scenarios``: scenario files, a folder of them, or
     :class:`Scenario` objects. ``n_sims``, ``seed``: the simulation (same seed, same numbers).
-    ``inflation``: annual rate for costs (0.03 = 3%). ``holdout_quarters``: quarters the backtest
-    hides (4 to 8). ``costs``: a cost table to use instead of the one measured from the placements
+    ``inflation``: annual rate for costs (0.03 = 3%). ``holdout_quarters``: the longest horizon the rolling
+    backtest scores (as far as the history allows; default 8). ``backtest_by_la``: backtest each LA too. ``costs``: a cost table to use instead of the one measured from the placements
     (see :mod:`kit.forecast.costing`). ``data_end``: the date the extracts run to (default: the
     dataset's period end, else the latest episode date). ``backtest_sims``: simulations in the
     backtest. ``region``: the name in titles and the summary (default: the dataset's).
@@ -145,17 +148,29 @@ def forecast_region(
     stock = start_stock(history, origin)
     base = project(rates, stock, horizon_quarters, n_sims=n_sims, seed=seed, start=origin)
     observed = quarterly_counts(history, last=origin)
-    projection, intervals = projection_tables(observed, base)
     by_age = base.summary("age_band")
 
     bt = None
     try:
         ref_quarters = max(round(months / 3), 2)
         bt = run_backtest(
-            history, holdout_quarters, ref_quarters, n_sims=min(n_sims, backtest_sims), seed=seed
+            history,
+            ref_quarters,
+            n_sims=min(n_sims, backtest_sims),
+            seed=seed,
+            max_horizon=holdout_quarters,
+            by_la=backtest_by_la,
+            la_sims=max(min(n_sims, backtest_sims) // 2, 20),
         )
     except KitError as exc:
         notes.append(f"Backtest not run: {exc}")
+    projection, intervals = projection_tables(observed, base, bt)
+    if bt is not None:
+        notes.append(
+            "The projection by type uses, for each type and horizon, the method with the lowest backtest "
+            "error (the method column of the projection table); spend and scenarios use the "
+            "stock-and-flow model's simulations, so they add up to the model's types, not the published ones."
+        )
 
     loaded = load_scenarios(scenarios) if scenarios else []
     runs = {
@@ -178,8 +193,14 @@ def forecast_region(
                     f"£{SENSE_RANGE[1]:,.0f} (the standard's sense range) left out of the "
                     "cost table (the quality checks flag them; most are keying slips)."
                 )
+            from kit.forecast.scenario_costs import provision_costs
+
+            by_name = {s.name: s for s in loaded}
             for name, proj in {"Baseline": base, **runs}.items():
-                spend_runs[name] = simulate_spend(proj, mix, table, inflation=inflation, seed=seed)
+                arr, years, costed = simulate_spend(proj, mix, table, inflation=inflation, seed=seed)
+                if name in by_name:  # the scenario's own provision: running costs, recruitment
+                    arr = arr + provision_costs(by_name[name], base, proj, table, inflation)
+                spend_runs[name] = (arr, years, costed)
             spend = spend_summary(*spend_runs["Baseline"])
             missing = [TYPE_LABELS[t] for t in TYPES if t not in spend_runs["Baseline"][2]]
             if missing:

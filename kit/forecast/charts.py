@@ -20,7 +20,18 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from kit.forecast.baseline import METHOD_LABELS
 from kit.forecast.categories import TYPE_LABELS, TYPES
-from kit.publish.style import DARK_BLUE, DARK_GREY, LIGHT_BLUE, MID_BLUE, ORANGE, PALETTE, styled
+from kit.forecast.history import quarter_label
+from kit.publish.style import (
+    DARK_BLUE,
+    DARK_GREY,
+    DARK_PINK,
+    LIGHT_BLUE,
+    MID_BLUE,
+    ORANGE,
+    PALETTE,
+    TURQUOISE,
+    styled,
+)
 
 BAND_95, BAND_80 = LIGHT_BLUE, MID_BLUE  # the guidance's sequential blues, for interval bands
 SOURCE = "Source: pooled SSDA903 episodes"
@@ -107,7 +118,7 @@ def projection_chart(history: pd.DataFrame, projection: pd.DataFrame, source: st
         change = end["median"] - start
         verb = "rise" if change > 0.02 * start else "fall" if change < -0.02 * start else "stay close to"
         verb_text = f"{verb} from" if verb != "stay close to" else verb
-        when = pd.Period(end["quarter_end"], freq="Q")
+        when = quarter_label([end["quarter_end"]])[0]  # a financial-year quarter, as everywhere
         title = (
             f"Children looked after are projected to {verb_text} {start:,.0f}"
             + (f" to about {end['median']:,.0f}" if verb != "stay close to" else "")
@@ -119,45 +130,52 @@ def projection_chart(history: pd.DataFrame, projection: pd.DataFrame, source: st
 
 
 @styled
-def backtest_chart(summary: pd.DataFrame, holdout_quarters: int, source: str = SOURCE) -> Figure:
-    """Error (MAPE by type; weighted error for all types together) for the model and the better baseline.
+def backtest_chart(backtest, source: str = SOURCE) -> Figure:
+    """Weighted error by horizon: the published method against each baseline, for the total and for
+    the seven types together. In: a :class:`kit.forecast.backtest.Backtest`."""
+    from kit.forecast.backtest import published_scores
 
-    In: ``ForecastResult.backtest`` (method x type scores).
-    """
-    overall = summary[summary["type"] == "all types"].set_index("method")
-    base = overall.drop(index="stock_flow", errors="ignore")
-    best = base["wape"].idxmin() if len(base) else None
-    methods = ["stock_flow"] + ([best] if best else [])
-    colours = {"stock_flow": DARK_BLUE, best: ORANGE}
-    rows = [*TYPES, "total", "all types"]
-    fig = Chart(figsize=(10, 6), layout="constrained")
-    ax = fig.subplots()
-    y = np.arange(len(rows))
-    h = 0.38
-    for i, m in enumerate(methods):
-        s = summary[summary["method"] == m].set_index("type").reindex(rows)
-        vals = s["mape"].to_numpy(dtype=float, copy=True)
-        vals[-1] = s["wape"].iloc[-1]  # all types together: weighted by children
-        pos = y - h / 2 + i * h
-        ax.barh(pos, np.nan_to_num(vals), height=h, color=colours[m], label=METHOD_LABELS[m])
-        for yy, v, c80 in zip(pos, vals, s["coverage_80"].to_numpy(dtype=float), strict=True):
-            if np.isfinite(v):
-                ax.text(v, yy, f" {v:.1f}% (80% interval held {c80:.0f}%)", va="center", fontsize=7)
-    ax.set_yticks(y, [_label(r) if r != "all types" else "All seven types (weighted)" for r in rows])
-    ax.invert_yaxis()
-    ax.set_xlabel("Mean absolute percentage error over the hidden quarters (%)")
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
-    _style(ax)
-    if best is not None and "stock_flow" in overall.index:
-        m, b = overall.loc["stock_flow", "wape"], overall.loc[best, "wape"]
-        word = "about the same as" if abs(m - b) < 0.1 * b else "smaller than" if m < b else "larger than"
-        title = (
-            f"Hiding the last {holdout_quarters} quarters, the model's weighted error ({m:.1f}%) was {word} "
-            f"{METHOD_LABELS[best].lower()}'s ({b:.1f}%)"
-        )
-    else:
-        title = f"Backtest over the last {holdout_quarters} quarters"
-    return _finish(fig, title, f"{source}; backtest from one forecast origin.")
+    ps = published_scores(backtest)
+    fig = Chart(figsize=(10, 5), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=False)
+    colours = {"naive": TURQUOISE, "seasonal_naive": DARK_PINK, "exponential_smoothing": ORANGE}
+    for ax, series, title in (
+        (axes[0], "total", "All children looked after"),
+        (axes[1], "all types", "Seven types together"),
+    ):
+        s = backtest.summary[(backtest.summary["series"] == series) & (backtest.summary["horizon"] > 0)]
+        for m, colour in colours.items():
+            g = s[s["method"] == m]
+            if len(g):
+                ax.plot(g["horizon"], g["wape"], color=colour, marker="o", label=METHOD_LABELS[m])
+        if series == "total":
+            pub = ps[ps["series"] == "total"]
+            x, y = pub["horizon"], pub["wape"]
+        else:
+            pub = ps[ps["level"] == "type"]
+            d = backtest.detail
+            d = d[d["level"] == "type"]
+            keep = [
+                backtest.method_for(a, int(b)) == m
+                for a, b, m in zip(d["series"], d["horizon"], d["method"], strict=True)
+            ]
+            d = d[keep]
+            g = d.groupby("horizon")
+            x = np.array(list(g.groups))
+            y = (g["abs_error"].sum() / g["actual"].sum() * 100).to_numpy()
+        ax.plot(x, y, color=DARK_BLUE, marker="o", linewidth=2.5, label="Published projection")
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("Quarters ahead")
+        ax.set_ylabel("Weighted absolute error (%)")
+        _style(ax)
+    axes[0].legend(frameon=False, fontsize=8)
+    tot = ps[ps["series"] == "total"]
+    wins = int(tot["at_or_below"].sum())
+    title = (
+        f"For the total, the published projection's error was at or below the best baseline's at {wins} of "
+        f"{len(tot)} horizons"
+    )
+    return _finish(fig, title, f"{source}; rolling backtest from {len(backtest.origins)} forecast origins.")
 
 
 @styled

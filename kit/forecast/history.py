@@ -38,6 +38,7 @@ from kit.forecast.categories import (
 )
 from kit.region.derive import EPISODE as EP  # 903 columns by role: reference/ssda903.yaml
 from kit.region.derive import SSDA903 as D_SSDA903
+from kit.region.derive import financial_quarter_label
 
 DECOM, DEC, PLACE, PROVIDER, LS = EP.start, EP.end, EP.place, EP.provider, EP.legal_status
 REQUIRED = ("la", "child", DECOM, DEC, PLACE, PROVIDER, "dob")
@@ -49,7 +50,7 @@ class CareHistory:
     """Tidy periods in placement and the dates the history covers.
 
     ``spells`` columns: ``key`` (int, one per child per LA), ``start``, ``end`` (datetime64; NaT when
-    still open at ``data_end``), ``type`` (a key of :data:`TYPES`), ``dob``.
+    still open at ``data_end``), ``type`` (a key of :data:`TYPES`), ``dob``, ``la``.
     """
 
     spells: pd.DataFrame
@@ -71,6 +72,16 @@ class CareHistory:
     def last_quarter_end(self) -> pd.Timestamp:
         """The latest quarter end the history covers: the default forecast start."""
         return quarter_end_on_or_before(self.data_end)
+
+    def for_la(self, la) -> CareHistory:
+        """The same history restricted to one LA's children (same dates, no notes)."""
+        spells = self.spells[self.spells["la"] == str(la)].reset_index(drop=True)
+        return CareHistory(spells=spells, data_start=self.data_start, data_end=self.data_end)
+
+    @property
+    def las(self) -> list[str]:
+        """The LAs in the history, sorted."""
+        return sorted(self.spells["la"].unique()) if "la" in self.spells else []
 
 
 def month_end_on_or_before(date, allow_equal: bool = True) -> pd.Timestamp:
@@ -98,8 +109,10 @@ def quarter_ends(first, last) -> pd.DatetimeIndex:
 
 
 def quarter_label(dates) -> list[str]:
-    """'2026Q3' style labels (calendar quarters) for quarter-end dates."""
-    return [str(pd.Period(d, freq="Q")) for d in pd.DatetimeIndex(dates)]
+    """'2026-27 Q2' style labels (financial-year quarters, as the sufficiency tables and the guide
+    use them) for quarter-end dates."""
+    calendar = [str(pd.Period(d, freq="Q")) for d in pd.DatetimeIndex(dates)]
+    return [str(q) for q in financial_quarter_label(calendar)]
 
 
 def _dates(values: pd.Series, column: str) -> pd.Series:
@@ -191,6 +204,7 @@ def prepare_episodes(episodes: pd.DataFrame, data_start=None, data_end=None) -> 
             "end": end.to_numpy(),
             "type": type_from_903(ep[PLACE], ep[PROVIDER]),
             "dob": ep["dob"].to_numpy(),
+            "la": ep["la"].astype(str).to_numpy(),
         }
     )
     spells = spells[spells["end"].isna() | (spells["end"] > spells["start"])].reset_index(drop=True)

@@ -50,11 +50,23 @@ def table_shapes() -> dict:
             (
                 Grid(
                     "quarter_end",
-                    "type",
+                    "series",
                     "actual",
-                    derived=("error", "abs_error", "in_80", "in_95"),
-                    blocks=("method",),
+                    derived=("error", "abs_error", "in_80", "in_95", "in_80_raw", "in_95_raw"),
+                    blocks=("method", "origin"),
                     column_total="total",
+                ),
+            )
+        ),
+        # each LA's recorded total at each quarter end (LAs do not add up to a row of this table)
+        "backtest_detail_la": Shape(
+            (
+                Grid(
+                    "quarter_end",
+                    "series",
+                    "actual",
+                    derived=("error", "abs_error", "in_80", "in_95", "in_80_raw", "in_95_raw"),
+                    blocks=("method", "origin"),
                 ),
             )
         ),
@@ -75,25 +87,73 @@ def table_shapes() -> dict:
         "intervals": model,
         "projection_by_age": model,
         "backtest": model,
+        "backtest_published": model,
+        "forecast_methods": model,
         "spend": model,
         "scenario_comparison": model,
     }
 
 
-def projection_tables(history: pd.DataFrame, projection: Projection) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(projection, intervals): recorded and projected children by quarter and type, long format."""
+def published_summary(
+    history: pd.DataFrame, projection: Projection, backtest: Backtest | None
+) -> pd.DataFrame:
+    """The published projection by quarter and type: for each type and horizon the method the backtest
+    chose (:meth:`Backtest.method_for`), its intervals calibrated on the backtest. Without a backtest,
+    the model's own. Out: :meth:`Projection.summary` columns plus ``horizon`` and ``method``."""
+    from kit.forecast.backtest import calibrate
+    from kit.forecast.baseline import METHODS, baseline_forecast
+
+    summ = projection.summary("type")
+    summ["horizon"] = summ.groupby("type").cumcount() + 1
+    summ["method"] = "stock_flow"
+    if backtest is None:
+        return summ
+    summ["method"] = [
+        backtest.method_for(t, int(h)) for t, h in zip(summ["type"], summ["horizon"], strict=True)
+    ]
+    horizon = int(summ["horizon"].max())
+    for m in METHODS:
+        if not (summ["method"] == m).any():
+            continue
+        fc = baseline_forecast(history, horizon, m).set_index(["quarter_end", "type"])
+        use = summ["method"] == m
+        keys = list(zip(summ.loc[use, "quarter_end"], summ.loc[use, "type"], strict=True))
+        for col in ["mean", *INTERVAL_COLUMNS]:
+            summ.loc[use, col] = fc.loc[keys, col].to_numpy()
+    return calibrate(summ, backtest.calibration)
+
+
+def projection_tables(
+    history: pd.DataFrame, projection: Projection, backtest: Backtest | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(projection, intervals): recorded and projected children by quarter and type, long format,
+    projected by the method the backtest chose for each type and horizon (``method``)."""
     rec = history.reset_index().melt(id_vars="quarter_end", var_name="type", value_name="recorded")
     rec["kind"] = "recorded"
-    summ = projection.summary("type")
-    proj = summ[["quarter_end", "type", "mean", "median"]].copy()
+    summ = published_summary(history, projection, backtest)
+    proj = summ[["quarter_end", "type", "mean", "median", "method"]].copy()
     proj["kind"] = "projected"
     table = pd.concat([rec, proj], ignore_index=True)
     table["quarter"] = quarter_label(table["quarter_end"])
     table["type_label"] = table["type"].map(lambda t: TYPE_LABELS.get(t, "All children looked after"))
-    table = table[["quarter", "quarter_end", "kind", "type", "type_label", "recorded", "mean", "median"]]
-    intervals = summ[["quarter_end", "type", *INTERVAL_COLUMNS]].copy()
+    table = table[
+        ["quarter", "quarter_end", "kind", "type", "type_label", "recorded", "mean", "median", "method"]
+    ]
+    intervals = summ[["quarter_end", "type", "method", *INTERVAL_COLUMNS]].copy()
     intervals.insert(0, "quarter", quarter_label(intervals["quarter_end"]))
     return table, intervals
+
+
+def _as_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """The backtest's ``horizon`` ("all" for 0), ``origins`` and ``points`` columns as text: they
+    number quarters ahead and forecasts, not children, so the small-number check must not read them."""
+    out = frame.copy()
+    if "horizon" in out:
+        out["horizon"] = [("all" if int(h) == 0 else str(int(h))) for h in out["horizon"]]
+    for col in ("origins", "points"):
+        if col in out:
+            out[col] = out[col].astype(int).astype(str)
+    return out
 
 
 def _round(frame: pd.DataFrame, digits: int) -> pd.DataFrame:
@@ -221,6 +281,29 @@ class ForecastResult:
             rows.append(row)
         return pd.DataFrame(rows)
 
+    def backtest_table(self) -> pd.DataFrame:
+        """The rolling backtest in one table: for the total and each type, the published method's
+        weighted error (%) at each horizon, with the best baseline's in brackets (model results only)."""
+        from kit.forecast.backtest import published_scores
+
+        if self.backtest_result is None:
+            return pd.DataFrame()
+        ps = published_scores(self.backtest_result)
+        ps = ps[ps["level"] != "la"]
+        rows = []
+        for series in ["total", *TYPES]:
+            g = ps[ps["series"] == series].set_index("horizon")
+            if g.empty:
+                continue
+            row = {"type": TYPE_LABELS.get(series, "All children looked after")}
+            for h, r in g.iterrows():
+                best = r["best_baseline_wape"]
+                row[f"{h} quarter{'s' if h > 1 else ''} ahead"] = f"{r['wape']:.1f}%" + (
+                    "" if pd.isna(best) else f" ({best:.1f}%)"
+                )
+            rows.append(row)
+        return pd.DataFrame(rows)
+
     def scenario_summary(self) -> pd.DataFrame:
         """One row per scenario: children at the horizon (in total and in the four bought types most scenarios
         move) and spend in the last projection year, against the baseline (mean change, and the 80%
@@ -297,9 +380,7 @@ class ForecastResult:
         history = self.published_history(suppress_below)
         out = {"projection": charts.projection_chart(history, self.intervals, source)}
         if self.backtest_result is not None:
-            out["backtest"] = charts.backtest_chart(
-                self.backtest, self.backtest_result.holdout_quarters, source
-            )
+            out["backtest"] = charts.backtest_chart(self.backtest_result, source)
         if self.spend is not None and len(self.spend):
             out["spend"] = charts.spend_chart(self.spend, source)
         if self.scenario_comparison is not None and len(self.scenarios):
@@ -331,10 +412,22 @@ class ForecastResult:
             "transitions": withhold_thin_rows(self.transitions, "child_months", suppress_below),
         }
         if self.backtest_result is not None:
+            from kit.forecast.backtest import published_scores
+
             raw["backtest"] = self.backtest
-            raw["backtest_detail"] = self.backtest_detail.astype(
-                {"actual": float, "in_80": "boolean", "in_95": "boolean"}
+            detail = self.backtest_detail.astype(
+                {
+                    "actual": float,
+                    "in_80": "boolean",
+                    "in_95": "boolean",
+                    "in_80_raw": "boolean",
+                    "in_95_raw": "boolean",
+                }
             )
+            raw["backtest_detail"] = detail[detail["level"] != "la"].drop(columns="level")
+            raw["backtest_detail_la"] = detail[detail["level"] == "la"].drop(columns="level")
+            raw["backtest_published"] = published_scores(self.backtest_result)
+            raw["forecast_methods"] = self.backtest_result.selection
         if self.spend is not None:
             raw["spend"] = self.spend
             raw["needs_mix"] = self.needs_mix
@@ -342,9 +435,18 @@ class ForecastResult:
             raw["cost_table"] = withhold_thin_rows(costs, "n", suppress_below) if "n" in costs else costs
         if self.scenario_comparison is not None:
             raw["scenario_comparison"] = self.scenario_comparison
+        for name in (
+            "backtest",
+            "backtest_detail",
+            "backtest_detail_la",
+            "backtest_published",
+            "forecast_methods",
+        ):
+            if name in raw:  # horizons and numbers of origins are labels, not counts of children
+                raw[name] = _as_labels(raw[name])
         safe = suppress_tables(raw, suppress_below, table_shapes())
         digits = {"intervals": 0, "projection_by_age": 1, "entries": 2, "transitions": 4, "backtest": 2,
-                  "backtest_detail": 1, "spend": 0, "needs_mix": 3, "cost_table": 0, "scenario_comparison": 1}  # fmt: skip
+                  "backtest_detail": 1, "backtest_detail_la": 1, "backtest_published": 2, "forecast_methods": 2, "spend": 0, "needs_mix": 3, "cost_table": 0, "scenario_comparison": 1}  # fmt: skip
         proj = safe["projection"].copy()
         attrs, proj.attrs = proj.attrs, {}
         out = {"projection": proj.round({"mean": 1, "median": 0})}

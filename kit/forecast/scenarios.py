@@ -53,6 +53,20 @@ CHANGES = {
     "displaced_share": "share of children's-home placements that are displacements (0 to 1)",
     "in_house_foster_places": "extra in-house foster places (whole number, e.g. 30)",
     "new_childrens_home_places": "places in a new LA-run children's home (whole number, e.g. 6)",
+    "home_running_cost_per_year": "the new home's running costs a year, in pounds (e.g. 1500000)",
+    "home_occupancy": "share of the new home's places filled on average (0 to 1, e.g. 0.85)",
+    "home_ramp_up_months": "months from opening until every usable place is open (whole number, e.g. 6)",
+    "recruitment_cost_per_household": "cost of recruiting and approving one foster household, in pounds",
+    "places_per_household": "foster places each new household offers (e.g. 1.5)",
+    "approval_months": "months from the start of recruiting until new carers take children (e.g. 6)",
+}
+NEEDS = {
+    "home_running_cost_per_year": "new_childrens_home_places",
+    "home_occupancy": "new_childrens_home_places",
+    "home_ramp_up_months": "new_childrens_home_places",
+    "recruitment_cost_per_household": "in_house_foster_places",
+    "places_per_household": "in_house_foster_places",
+    "approval_months": "in_house_foster_places",
 }
 TOP_LEVEL = {"name", "description", "starts_in_quarter", "changes"}
 
@@ -108,10 +122,17 @@ def scenario_from_dict(data: dict, where: str = "the scenario") -> Scenario:
     for key, value in changes.items():
         if key == "entry_rate_change":
             checked[key] = _number(value, key, where, low=-0.95, high=5.0)
-        elif key in ("displacement_reduction", "displaced_share"):
+        elif key in ("displacement_reduction", "displaced_share", "home_occupancy"):
             checked[key] = _number(value, key, where, low=0.0, high=1.0)
-        else:
+        elif key in ("home_running_cost_per_year", "recruitment_cost_per_household"):
+            checked[key] = _number(value, key, where, low=0.0)
+        elif key == "places_per_household":
+            checked[key] = _number(value, key, where, low=0.5, high=10.0)
+        else:  # places, months
             checked[key] = int(_number(value, key, where, low=0, whole=True))
+    for key, needs in NEEDS.items():
+        if key in checked and needs not in checked:
+            raise KitError(f"{where}: '{key}' only makes sense with '{needs}'.")
     if "displaced_share" in checked and "displacement_reduction" not in checked:
         raise KitError(f"{where}: 'displaced_share' only makes sense with 'displacement_reduction'.")
     start = data.get("starts_in_quarter", 1)
@@ -128,6 +149,10 @@ def scenario_from_dict(data: dict, where: str = "the scenario") -> Scenario:
 def load_scenario(path) -> Scenario:
     """Read one scenario YAML file. Raises :class:`KitError` naming the file when it cannot be used."""
     path = Path(path)
+    if path.exists():
+        from kit.read import check_input
+
+        check_input(path, "The scenario file")  # a folder, pipe or device: refused at once
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -209,11 +234,20 @@ def adjustments(scenario: Scenario, rates: Rates, placements: pd.DataFrame | Non
             )
         adj.redirect = (HOME_TYPES, c["displacement_reduction"] * share, foster_arrival_shares(rates))
     if c.get("in_house_foster_places"):
-        adj.capacity.append(
-            Capacity(IFA, INHOUSE_FOSTER, int(c["in_house_foster_places"]), scenario.from_month)
-        )
+        start = scenario.from_month + int(c.get("approval_months", 0))
+        adj.capacity.append(Capacity(IFA, INHOUSE_FOSTER, int(c["in_house_foster_places"]), start))
     if c.get("new_childrens_home_places"):
-        adj.capacity.append(
-            Capacity(PRIVATE_HOME, LA_HOME, int(c["new_childrens_home_places"]), scenario.from_month)
-        )
+        for places, start in home_places_by_month(scenario):
+            adj.capacity.append(Capacity(PRIVATE_HOME, LA_HOME, places, start))
     return adj
+
+
+def home_places_by_month(scenario: Scenario) -> list[tuple[int, int]]:
+    """(places, first month) steps of a new home: its places times the occupancy (rounded to whole
+    places, at least one), opened in equal steps over the ramp-up from the opening month."""
+    c = scenario.changes
+    usable = max(round(c["new_childrens_home_places"] * c.get("home_occupancy", 1.0)), 1)
+    ramp = int(c.get("home_ramp_up_months", 0))
+    if ramp <= 0:
+        return [(usable, scenario.from_month)]
+    return [(1, scenario.from_month + round(ramp * k / usable)) for k in range(usable)]

@@ -15,8 +15,11 @@ register held:
   OWASP advice on CSV injection and puts an apostrophe (``'``) before any text that starts with
   one of those characters (``=1+2`` is written ``'=1+2``). Numbers are never changed, and text
   that is a plain number (``-3``, ``+1.5``) is left alone: a spreadsheet reads it as the number
-  it is. The apostrophe is visible when the file is read by a program; it is the price of a file
-  that cannot run anything when opened.
+  it is. Text that already starts with an apostrophe before such a character gets one more, so
+  that :func:`restore` (what the kit applies when it reads its own CSV files back, e.g. a
+  ``standard.csv`` for JSON-LD) gives back exactly the value written: ``restore(neutralise(v)) == v``.
+* **Byte-identical files**: :func:`save` stamps every workbook with a fixed creation and
+  modification time and fixed zip entry dates, so the same inputs give the same bytes.
 
 In: values, rows or tables. Out: the cells written (or the path of the file).
 """
@@ -24,7 +27,9 @@ In: values, rows or tables. Out: the cells written (or the path of the file).
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +51,10 @@ CSV_PREFIX = "'"  # the OWASP advice: an apostrophe before such text in a CSV fi
 ILLEGAL = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"}  # characters openpyxl refuses
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+WORKBOOK_TIME = dt.datetime(2000, 1, 1)
+"""The creation and modification time every workbook carries (not the clock: reruns are byte-identical)."""
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can hold
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 ERROR_FILL = PatternFill("solid", fgColor=EXCEL_ERROR_FILL)
 WARNING_FILL = PatternFill("solid", fgColor=EXCEL_WARNING_FILL)
@@ -141,9 +150,23 @@ def new_workbook() -> Workbook:
     return Workbook()
 
 
-def save(wb: Workbook, path: str | Path) -> Path:
+def save(wb: Workbook, path: str | Path, when: dt.datetime | None = None) -> Path:
+    """Write ``wb`` to ``path`` with fixed times (``when``, default :data:`WORKBOOK_TIME`) in its
+    properties and zip entries, so that the same workbook always gives the same bytes."""
     path = Path(path)
-    wb.save(path)
+    when = when or WORKBOOK_TIME
+    wb.properties.created = wb.properties.modified = when
+    buf = io.BytesIO()
+    wb.save(buf)  # openpyxl stamps "modified" with the clock and every zip entry with the time
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode("ascii")
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = _MODIFIED.sub(rb"\g<1>" + stamp + rb"\g<2>", data)
+            entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+            entry.external_attr = info.external_attr
+            dst.writestr(entry, data, compress_type=info.compress_type)
     return path
 
 
@@ -151,11 +174,41 @@ def save(wb: Workbook, path: str | Path) -> Path:
 # CSV
 
 
-def csv_text(value):
-    """``value`` for a CSV cell: text that could be a formula gets a leading apostrophe."""
-    if isinstance(value, str) and could_be_formula(value) and not _PLAIN_NUMBER.fullmatch(value):
+def _needs_prefix(text: str) -> bool:
+    """Text that gets an apostrophe in a CSV: it could run as a formula (and is not a plain number),
+    or it already starts with apostrophes before such text (so that :func:`restore` is exact)."""
+    body = text.lstrip(CSV_PREFIX)
+    return could_be_formula(body) and not _PLAIN_NUMBER.fullmatch(body)
+
+
+def neutralise(value):
+    """``value`` for a CSV cell: text that could be a formula gets a leading apostrophe (OWASP);
+    numbers and every other value are returned unchanged."""
+    if isinstance(value, str) and _needs_prefix(value):
         return CSV_PREFIX + value
     return value
+
+
+def restore(value):
+    """The value :func:`neutralise` was given: what the kit applies to a cell of its own CSV files."""
+    if isinstance(value, str) and value.startswith(CSV_PREFIX) and _needs_prefix(value[1:]):
+        return value[1:]
+    return value
+
+
+csv_text = neutralise  # the older name
+
+
+def restore_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table read back from a CSV the kit wrote (as text), with :func:`restore` applied to its
+    cells and column names: the values exactly as they were before writing."""
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if not (pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_datetime64_any_dtype(s.dtype)):
+            out[col] = s.map(restore)
+    out.columns = [restore(str(c)) for c in out.columns]
+    return out
 
 
 def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
@@ -170,9 +223,15 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path, **kwargs) -> Path:
-    """Write ``frame`` as UTF-8 CSV (no index) through :func:`csv_safe`; ``kwargs`` go to ``to_csv``."""
+    """Write ``frame`` as UTF-8 CSV (no index) through :func:`csv_safe`; ``kwargs`` go to ``to_csv``.
+
+    Every CSV file the kit writes goes through here (``tests/test_safe_outputs.py`` checks them all)."""
     path = Path(path)
     kwargs.setdefault("index", False)
     kwargs.setdefault("encoding", "utf-8")
+    # CRLF line ends (RFC 4180): the csv module then quotes every cell holding a carriage return. With
+    # "\n" alone a lone CR inside a cell is written bare, and Excel starts a new row there, whose
+    # first cell could be a live formula ("x\r=1+1").
+    kwargs.setdefault("lineterminator", "\r\n")
     csv_safe(frame).to_csv(path, **kwargs)
     return path

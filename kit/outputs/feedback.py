@@ -193,23 +193,26 @@ def copy_with_fixes(
         if not m:
             raise ValueError(f"{ref!r} is not a cell reference like AF17")
         refs[(int(m.group(2)), m.group(1))] = value
+    from openpyxl.utils import column_index_from_string
+
+    from kit.outputs.excel import neutralise, write_cell
+
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         wb = open_for_editing(path)
         ws = wb[sheet or read_file(path).sheet]
         for (row, letter), value in refs.items():
-            ws[f"{letter}{row}"] = value
+            write_cell(ws, row, column_index_from_string(letter), value)  # a fix never runs as a formula
         wb.save(out)
         return out
     table = read_file(path)
     text = read_text(path)  # the encoding the kit's reader found, mixed lines each in their own
     rows = list(csv.reader(io.StringIO(text.text, newline=""), delimiter=table.delimiter))
-    from openpyxl.utils import column_index_from_string
-
     for (row, letter), value in refs.items():
         col = column_index_from_string(letter) - 1
         while len(rows[row - 1]) <= col:
             rows[row - 1].append("")
         rows[row - 1][col] = "" if value is None else str(value)
+    # Like every CSV the kit writes, the copy cannot run a formula when opened (kit.outputs.excel).
     with open(out, "w", encoding=text.save_encoding, newline="") as fh:
-        csv.writer(fh, delimiter=table.delimiter).writerows(rows)
+        csv.writer(fh, delimiter=table.delimiter).writerows([[neutralise(c) for c in r] for r in rows])
     return out

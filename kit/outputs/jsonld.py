@@ -82,7 +82,9 @@ def flatten_record(record: dict[str, Any]) -> dict[str, str]:
 
 def read_records(path: str | Path) -> list[dict[str, Any]]:
     """The records in a JSON-LD file: one object, a list, or an ``@graph``."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    from kit.read import check_input
+
+    data = json.loads(check_input(path, "The JSON-LD file").read_text(encoding="utf-8"))
     if isinstance(data, list):
         return data
     if "@graph" in data:
@@ -103,11 +105,17 @@ class ExportReport:
     version: str
     records: int
     left_out: list[str] = field(default_factory=list)  # fields with values that have no term in the context
+    links: int = 0  # relatedPerson links written (person)
+    links_left_out: int = 0  # link rows with no relationship code (see findings.csv), not written
 
     def describe(self) -> str:
         text = f"{self.records} {self.standard} records written to {self.path.name} (standard version {self.version})"
         if self.left_out:
             text += f"; not in the official context, so left out: {', '.join(self.left_out)}"
+        if self.links:
+            text += f"; {self.links} relationships (relatedPerson)"
+        if self.links_left_out:
+            text += f"; {self.links_left_out} link rows with no relationship code left out (their findings say why)"
         return text + "."
 
 
@@ -125,11 +133,16 @@ def _read_standard_csv(path: Path):
     import pandas as pd
 
     from kit.core.errors import KitError
+    from kit.outputs.excel import restore_frame
 
     if not path.exists():
         raise KitError(f"{path} does not exist. Give the standard.csv that 'python -m kit check' wrote.")
+    from kit.read import check_input
+
+    check_input(path)  # a folder, pipe or device: refused at once, never opened
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
+        frame = restore_frame(frame)  # undo the kit's formula neutralisation: values round-trip exactly
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise KitError(
             f"{path.name} cannot be read as the kit's standard.csv ({exc}). Run 'kit check' again."
@@ -278,8 +291,29 @@ def _place(record: dict[str, Any], parts, values: list[Any], std, set_keys: set[
         targets[0][leaf] = values[0]
 
 
-def person_records(frame, std, la_codes: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """Nested Person records, one per row of a person standard.csv.
+def _person_fields(
+    record: dict[str, Any], row, fields, std, set_keys: set[str], la_code: str
+) -> dict[str, Any]:
+    for f in fields:
+        text = row.get(f.name, "")
+        if text == "" or not f.path:
+            continue
+        values = [p.strip() for p in text.split(";") if p.strip()] if f.multi else [text]
+        values = [_person_leaf(f, v) for v in values]
+        _place(record, _path_parts(f.path.replace("{la_code}", la_code)), values, std, set_keys)
+    return record
+
+
+def person_records(frame, std, la_codes: dict[str, str] | None = None, with_skipped: bool = False):
+    """Nested Person records: one per person row of a person standard.csv, with that person's links.
+
+    A row with a related person (``relatedPersonId``, the standard's ``related_person`` role) is a
+    link: it becomes one ``PersonRelationship`` in the ``relatedPerson`` array of its person's record
+    (the first row of the same LA and person ID that is not a link), so a child's several links
+    (mother, siblings) are one record; a link whose person has no record row of their own makes one
+    record from the link row's other fields. The same link given twice is written once; a link with
+    no relationship code (its code failed the check, so standard.csv holds it empty) is left out, as
+    the standard requires one (``with_skipped=True`` also returns the source rows left out).
 
     ``la_codes`` maps the ``_la`` of a row to the 3-digit DfE LA number that the LA person ID's
     system URI is keyed on (``{la_code}`` in the standard file); without it the ``_la`` text is used.
@@ -287,20 +321,51 @@ def person_records(frame, std, la_codes: dict[str, str] | None = None) -> list[d
     raw_ld = std.raw.get("json_ld") or {}
     set_keys = set(raw_ld.get("set_keys") or [])
     types = raw_ld.get("types") or {}
-    records = []
+    roles = std.roles
+    person_f, related_f, relationship_f = (
+        (r if isinstance(r, str) else r.field)
+        for r in (roles.person, roles.related_person, roles.relationship)
+    )
+    link_section = std.field(related_f).section
+    own = [f for f in std.fields if f.section != link_section]
+    link = [f for f in std.fields if f.section == link_section]
+    records: list[dict[str, Any]] = []
+    holder: dict[tuple[str, str], dict[str, Any]] = {}
+    pending: list[tuple[Any, str]] = []
+    skipped: list[str] = []
+    relationship_key = _path_parts(std.field(relationship_f).path)[-1][0]
     for _, row in frame.iterrows():
         la = row.get("_la", "")
         la_code = quote((la_codes or {}).get(la, la), safe="")
-        record: dict[str, Any] = {"@type": types.get("person", "Person")}
-        for f in std.fields:
-            text = row.get(f.name, "")
-            if text == "" or not f.path:
-                continue
-            values = [p.strip() for p in text.split(";") if p.strip()] if f.multi else [text]
-            values = [_person_leaf(f, v) for v in values]
-            _place(record, _path_parts(f.path.replace("{la_code}", la_code)), values, std, set_keys)
+        if row.get(related_f, "") != "":
+            pending.append((row, la_code))
+            continue
+        record = _person_fields(
+            {"@type": types.get("person", "Person")}, row, std.fields, std, set_keys, la_code
+        )
         records.append(record)
-    return records
+        if row.get(person_f, ""):
+            holder.setdefault((la, row.get(person_f, "")), record)
+    for row, la_code in pending:
+        key = (row.get("_la", ""), row.get(person_f, ""))
+        record = holder.get(key) if key[1] else None
+        if record is None:
+            record = _person_fields(
+                {"@type": types.get("person", "Person")}, row, own, std, set_keys, la_code
+            )
+            records.append(record)
+            if key[1]:
+                holder[key] = record
+        links = _person_fields({}, row, link, std, set_keys, la_code).get("relatedPerson", [])
+        existing = record.setdefault("relatedPerson", [])
+        for x in links:
+            if not x.get(relationship_key):  # its code failed the check (findings.csv): not a valid link
+                skipped.append(row.get("_source_row", ""))
+            elif x not in existing:
+                existing.append(x)
+        if not existing:
+            del record["relatedPerson"]
+    return (records, skipped) if with_skipped else records
 
 
 def export_jsonld(
@@ -331,13 +396,15 @@ def export_jsonld(
                 "context and SHACL shape of v1 only: check the LA's file as v1 (--version 1) to export it."
             )
         records, left_out = placement_records(frame, std)
+        skipped, links = [], 0
     else:
-        records, left_out = person_records(frame, std, la_codes), []
+        (records, skipped), left_out = person_records(frame, std, la_codes, with_skipped=True), []
+        links = sum(len(r.get("relatedPerson", [])) for r in records)
     doc = {"@context": bundled_context(standard), "@graph": records}
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return ExportReport(out, standard, std.version, len(records), left_out)
+    return ExportReport(out, standard, std.version, len(records), left_out, links, len(skipped))
 
 
 __all__ = [

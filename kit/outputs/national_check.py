@@ -120,8 +120,9 @@ def national_verdict(jsonld_path: str | Path, standard_csv_path: str | Path | No
     from rdflib import Graph, URIRef
 
     from kit import standards
+    from kit.read import check_input
 
-    path = Path(jsonld_path)
+    path = check_input(jsonld_path, "The JSON-LD file")  # a pipe would wait for ever: refused at once
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -134,7 +135,11 @@ def national_verdict(jsonld_path: str | Path, standard_csv_path: str | Path | No
     by_shape = _shape_rules(std)
     where: dict[str, dict[str, str]] = {}
     if standard_csv_path is not None:
-        frame = pd.read_csv(standard_csv_path, dtype=str, keep_default_na=False, na_filter=False)
+        from kit.outputs.excel import restore_frame
+
+        frame = restore_frame(
+            pd.read_csv(standard_csv_path, dtype=str, keep_default_na=False, na_filter=False)
+        )
         provenance = frame[["_la", "_source_file", "_source_row"]].to_dict("records")
         for record, prov in zip(records, provenance, strict=False):
             where[str(record.get("@id", ""))] = prov

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from kit.core.results import PROVENANCE, CheckResult
+from kit.outputs.excel import write_csv
 
 
 def standard_csv_frame(data: pd.DataFrame, std) -> pd.DataFrame:
@@ -46,11 +47,12 @@ def write_outputs(result: CheckResult, out: str | Path) -> dict[str, Path]:
         "findings": out / "findings.csv",
         "summary": out / "summary.json",
     }
-    standard_csv_frame(result.data, result.standard).to_csv(paths["standard"], index=False, encoding="utf-8")
-    result.findings.to_csv(paths["findings"], index=False, encoding="utf-8")
+    # Through the one CSV writer: text that could run as a formula is neutralised (kit.outputs.excel).
+    write_csv(standard_csv_frame(result.data, result.standard), paths["standard"])
+    write_csv(result.findings, paths["findings"])
     if len(result.extra.columns) > len(PROVENANCE):
         paths["extra"] = out / "extra_columns.csv"
-        result.extra.to_csv(paths["extra"], index=False, encoding="utf-8")
+        write_csv(result.extra, paths["extra"])
     paths["summary"].write_text(json.dumps(result.summary(), indent=2, default=str) + "\n", encoding="utf-8")
     if result.checked:
         from kit.outputs.feedback import write_feedback

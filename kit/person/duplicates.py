@@ -96,7 +96,11 @@ def _pool(records) -> pd.DataFrame:
                 raise KitError(
                     f"{path} does not exist: give the standard.csv written by 'kit check --standard person'."
                 )
-            frames.append(pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False))
+            from kit.outputs.excel import restore_frame  # undo the kit's formula neutralisation
+            from kit.read import check_input
+
+            check_input(path)  # a folder, pipe or device: refused at once, never opened
+            frames.append(restore_frame(pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)))
         else:
             raise KitError(
                 "find_duplicates needs person tables (standard.csv files, DataFrames or check results)."

@@ -32,6 +32,7 @@ from kit.person.identifiers import (
     ulns_valid,
     upns_valid,
 )
+from kit.person.relationships import link_outcomes
 
 
 def _shaped(column: pd.Series, pattern) -> np.ndarray:
@@ -215,3 +216,35 @@ class ExpectDateToMatchAccuracyIndicator(MulticolumnMapExpectation):
     ignore_row_if: IgnoreRowIf = "never"
     map_metric = "kit.person.multicolumn.date_matches_accuracy"
     success_keys = ("position", "letter", "expected_day", "mostly")
+
+
+# ---------------------------------------------------------------------------------------------
+# Relationships: a link judged against the other rows (kit.person.relationships)
+
+
+class RelationshipLinkHolds(_PlainMetric):
+    condition_metric_name = "kit.person.multicolumn.relationship_link_holds"
+    condition_value_keys = ("check", "kinds", "reverse", "min_years")
+
+    @multicolumn_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column_list, check, kinds, reverse, min_years, **kwargs):
+        # The whole table arrives here, so a link can be judged against every other row.
+        return pd.Series(
+            link_outcomes(column_list, check, kinds, reverse, min_years), index=column_list.index
+        )
+
+
+class ExpectRelationshipLinksToHold(MulticolumnMapExpectation):
+    """Expect each link (person ID, related person ID, relationship, date of birth) to pass ``check``.
+
+    ``check`` is one of ``kit.person.relationships.LINK_CHECKS``: not a link to oneself, a related
+    person in the extract, a link back, a link back that agrees, parents old enough to be parents.
+    """
+
+    check: str
+    kinds: dict
+    reverse: dict
+    min_years: int = 12
+    ignore_row_if: IgnoreRowIf = "never"
+    map_metric = "kit.person.multicolumn.relationship_link_holds"
+    success_keys = ("check", "kinds", "reverse", "min_years", "mostly")

@@ -17,7 +17,7 @@ from __future__ import annotations
 from kit.checks.registry import SuitePlugin, register_suite
 from kit.convert.registry import register_converters, register_table_step
 from kit.person.conversion import derive_gender, person_converter
-from kit.person.quality import build_suite, missing_columns
+from kit.person.quality import build_suite, judged_files, missing_columns, required_columns
 from kit.person.suite import blanking_rules
 
 STANDARD = "person"  # the `standard:` name of the file that names this plug-in
@@ -34,7 +34,10 @@ register_suite(
         profiles={
             "subject_of_care": "children and adults receiving care",
             "connected": "relatives, carers and contacts",
+            "relationships": "links between people, checked with the person records they refer to",
         },
         profiles_of="Person Standard",
+        required_columns=required_columns,
+        judged_files=judged_files,
     ),
 )

@@ -23,9 +23,20 @@ from dataclasses import replace
 
 from kit.checks.suite import Check, build_checks
 from kit.person.identifiers import PERSON_TYPES
+from kit.person.relationships import columns, relationship_kinds
 from kit.standards import Rule, Standard
 
 PROFILES = ("subject_of_care", "connected")  # the profiles of person 1.0.0 (profiles() reads any version's)
+# Not a profile of the standard: the kit's way of checking a relationships table (one row per link),
+# with the person records it refers to given alongside, on the links only.
+RELATIONSHIPS = "relationships"
+LINK_SENTENCES = {
+    "self": "does not link a person to themselves",
+    "target_missing": "links to a person whose record is in the extract",
+    "not_reciprocated": "has a link back from the related person",
+    "contradicts_reverse": "agrees with the related person's link back",
+    "parent_age": "gives a parent at least 12 years older than the child",
+}
 
 # Rule kinds whose errors judge one value: the value is left empty in standard.csv and kept in
 # findings.csv (a failed check digit; a date in the future).
@@ -124,7 +135,30 @@ def _person_rule_checks(rule: Rule, std: Standard, profile: str, today: dt.date)
                   message=" ".join(str(p.get("missing_date_message") or rule.message).split()),
                   sentence="has a date of death when Deceased is true", fields=cols, source=rule.source),
         ]  # fmt: skip
+    if rule.kind == "relationship_link":
+        kinds, reverse = relationship_kinds(std)
+        cols = list(columns(std))
+        return [
+            Check(id=rule.id, field=p["field"], expectation="ExpectRelationshipLinksToHold",
+                  kwargs={"column_list": cols, "check": p["check"], "kinds": kinds, "reverse": reverse,
+                          "min_years": int(p.get("min_years") or 0)},
+                  sentence=LINK_SENTENCES[p["check"]], fields=[c for c in cols if c != cols[-1]], **base)
+        ]  # fmt: skip
     return []
+
+
+def relationship_fields(std: Standard) -> set[str]:
+    """The fields of a link: the related person, the relationship and its dates (the relationships section)."""
+    section = std.field(columns(std)[1]).section
+    return set(std.section_fields(section))
+
+
+def _relationship_table_checks(checks: list[Check], std: Standard) -> list[Check]:
+    """For a relationships table: only the checks that read a link's own fields."""
+    own = relationship_fields(std)
+    # Every row of a links table repeats a person, so only a link's own key says "the same link twice".
+    whole_rows = {r.id for r in std.rules if r.kind == "unique_rows"}
+    return [c for c in checks if set(c.fields) & own and c.rule not in whole_rows]
 
 
 def _queried_codes(std: Standard) -> list[Check]:
@@ -155,6 +189,8 @@ def build_person_checks(
     and the rules that read it are left out here.
     """
     today = today or dt.date.today()
+    links_only = profile == RELATIONSHIPS
+    profile = "connected" if links_only else profile  # a link's rules are the same in either profile
     shared = [
         replace(c, kwargs={**c.kwargs, "today": today.isoformat()}) if "today" in c.kwargs else c
         for c in build_checks(std, present)
@@ -163,12 +199,16 @@ def build_person_checks(
     own += [c for r in std.rules for c in _person_rule_checks(r, std, profile, today)]
     if present is not None:
         own = [c for c in own if set(c.fields) <= present]
+    if links_only:
+        return _relationship_table_checks(shared + own, std)
     return shared + own
 
 
 __all__ = [
     "BLANKING_KINDS",
     "PROFILES",
+    "RELATIONSHIPS",
+    "relationship_fields",
     "blanking_rules",
     "build_person_checks",
     "profiles",

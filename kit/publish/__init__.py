@@ -88,6 +88,7 @@ def forecast_section(forecast, threshold: int) -> dict:
         "tables": {
             "Children looked after by type: now and projected (median, 95% interval)": headline,
             "Scenarios against the baseline": forecast.scenario_summary(),
+            "Rolling backtest: weighted error of the published method (best baseline)": forecast.backtest_table(),
         },  # fmt: skip
     }
 
@@ -98,7 +99,18 @@ def _type_labels(forecast) -> dict[str, str]:
     return dict(zip(proj["type"], proj["type_label"], strict=True))
 
 
-def publish_region(dataset, out_dir, synthetic: bool | None = None, forecast=None) -> dict[str, Path]:
+def _dated(produced_on, period_end) -> str | None:
+    """The report's sentence saying when: the date given, else the period's end, else None (today)."""
+    if produced_on is not None:
+        return f"Produced on {produced_on:%d %B %Y}."
+    if period_end is not None:
+        return f"Figures to the end of the period, {period_end:%d %B %Y}."
+    return None
+
+
+def publish_region(
+    dataset, out_dir, synthetic: bool | None = None, forecast=None, produced_on=None
+) -> dict[str, Path]:
     """Every published output for a regional dataset: ``report.html``, ``data_pack.xlsx``, ``charts/``.
 
     In: a :class:`kit.region.RegionalDataset` and a folder. The tables are computed, suppressed at
@@ -106,8 +118,10 @@ def publish_region(dataset, out_dir, synthetic: bool | None = None, forecast=Non
     written by :func:`kit.publish.report.write_report`. With ``forecast`` (a
     :func:`kit.forecast.forecast_region` result) the report gains the forecast and scenarios.
     Returns the paths by name (``report``, ``data_pack``, ``charts`` and ``chart_<name>``).
+    ``produced_on`` (a date) is when the report says it was produced; without it the report names
+    the end of the region's period instead of reading the clock, so a rerun gives the same bytes.
     """
-    from kit.analysis import analysis_scope, sufficiency_tables
+    from kit.analysis import analysis_scope, regional_tables
     from kit.publish import charts as ch
     from kit.publish.report import write_report
     from kit.publish.suppression import suppress_tables
@@ -118,7 +132,7 @@ def publish_region(dataset, out_dir, synthetic: bool | None = None, forecast=Non
     placements, left_out = analysis_scope(
         dataset.placements, getattr(cfg, "period_start", None), getattr(cfg, "period_end", None)
     )
-    tables = sufficiency_tables(placements, dataset.providers, dataset.districts)
+    tables = regional_tables(dataset, placements)
     quarters = placements["quarter"].dropna().astype(str).unique() if "quarter" in placements else []
     source = ch.source_line(len(cfg.las), quarters, synthetic=synthetic)
     figures = ch.build_charts(suppress_tables(tables, threshold), source)
@@ -135,6 +149,7 @@ def publish_region(dataset, out_dir, synthetic: bool | None = None, forecast=Non
             la_names={la.code: la.name for la in cfg.las},
             intro=_left_out_note(left_out, threshold),
             sections=sections,
+            dated=_dated(produced_on, getattr(cfg, "period_end", None)),
         )
     finally:
         ch.close(figures)

@@ -22,7 +22,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from kit.analysis.costs import ROUTE_CAVEAT
 from kit.analysis.measures import REGION, TYPES
+from kit.publish.maps import where_map
 from kit.publish.style import (
     DARK_BLUE,
     DARK_GREY,
@@ -34,7 +36,7 @@ from kit.publish.style import (
     styled,
 )
 from kit.publish.suppression import HIDDEN
-from kit.region.derive import FOSTER, RESIDENTIAL, SUPPORTED
+from kit.region.derive import EXTERNAL_ROUTE, FOSTER, RESIDENTIAL, SUPPORTED
 
 # Keyed by the standard's placement type codes (its placement_type role), in the standard's order.
 TYPE_PHRASES = {
@@ -52,7 +54,11 @@ DPI = 110
 
 
 def financial_quarter(quarter: str) -> str:
-    """``2025Q2`` (calendar April-June 2025) -> ``Q1 2025-26`` (the financial year LAs report in)."""
+    """``2025Q2`` (calendar April-June 2025) -> ``Q1 2025-26`` (the financial year LAs report in); a
+    financial label as the tables write it (``2025-26 Q1``) -> ``Q1 2025-26``."""
+    fin = re.fullmatch(r"(\d{4}-\d{2}) Q([1-4])", str(quarter))
+    if fin:
+        return f"Q{fin.group(2)} {fin.group(1)}"
     try:
         year, q = int(str(quarter)[:4]), int(str(quarter)[-1])
     except ValueError:
@@ -64,7 +70,9 @@ def financial_quarter(quarter: str) -> str:
 
 def source_line(n_las: int, quarters, synthetic: bool = False, what: str = "placements returns") -> str:
     """``Source: placements returns of 6 LAs, Q1 2025-26 to Q2 2026-27; synthetic sample``."""
-    qs = sorted(str(q) for q in quarters if isinstance(q, str) and re.fullmatch(r"\d{4}Q[1-4]", q))
+    qs = sorted(
+        str(q) for q in quarters if isinstance(q, str) and re.fullmatch(r"\d{4}Q[1-4]|\d{4}-\d{2} Q[1-4]", q)
+    )
     period = f", {financial_quarter(qs[0])} to {financial_quarter(qs[-1])}" if qs else ""
     la_word = "LA" if n_las == 1 else "LAs"
     return f"Source: {what} of {n_las} {la_word}{period}" + ("; synthetic sample" if synthetic else "")
@@ -166,6 +174,46 @@ def cost_by_type(cost: pd.DataFrame, source: str) -> Figure:
     return fig
 
 
+def quarter_title(totals: pd.Series, by_type: pd.DataFrame | None = None) -> str | None:
+    """The finding of the quarterly chart, from its own table (financial quarters, in order): the
+    latest quarter against the one before (a fall at the end is never hidden by comparing the first
+    and last quarters), then every type whose count moved by 5% or more in that quarter
+    (``by_type``: quarters x types), or else the first quarter's total."""
+    t = pd.to_numeric(totals, errors="coerce")
+    if len(t) < 2 or t.iloc[-2:].isna().any() or not t.iloc[-2] > 0:
+        return None
+    prev, last = t.index[-2], t.index[-1]
+
+    def verb(a: float, b: float) -> str:
+        change = 100 * (b / a - 1)
+        return (
+            f"rose by {change:.0f}%"
+            if change >= 1
+            else f"fell by {-change:.0f}%"
+            if change <= -1
+            else "held level"
+        )
+
+    title = (
+        f"Placements {verb(t[prev], t[last])} in {financial_quarter(last)} ({t[prev]:,.0f} to {t[last]:,.0f})"
+    )
+    if by_type is not None and len(by_type) >= 2:
+        a = pd.to_numeric(by_type.iloc[-2], errors="coerce")
+        b = pd.to_numeric(by_type.iloc[-1], errors="coerce")
+        change = (100 * (b / a.where(a > 0) - 1)).dropna()
+        moved = [k for k in change.index if abs(change[k]) >= 5]
+        if moved:
+            title += ": " + ", ".join(
+                f"{TYPE_PHRASES.get(k, str(k).lower())} {verb(a[k], b[k])} ({a[k]:,.0f} to {b[k]:,.0f})"
+                for k in moved
+            )
+            return title
+    first = t.index[0]
+    if len(t) >= 3 and pd.notna(t[first]) and t[first] > 0:
+        title += f"; {t[first]:,.0f} in {financial_quarter(first)}"
+    return title
+
+
 @styled
 def placements_by_quarter(by_quarter: pd.DataFrame, source: str) -> Figure:
     """Placements starting each quarter, one line per type, labelled at the line's end."""
@@ -174,13 +222,9 @@ def placements_by_quarter(by_quarter: pd.DataFrame, source: str) -> Figure:
     if t.empty:
         return _no_data("Placements by quarter", source, "No placements to show")
     totals = t.sum(axis=1, min_count=1)
-    first, last = t.index[0], t.index[-1]
-    if len(t) >= 2 and pd.notna(totals[first]) and pd.notna(totals[last]) and totals[first] > 0:
-        change = 100 * (totals[last] / totals[first] - 1)
-        verb = "rose" if change > 2 else "fell" if change < -2 else "held steady"
-        amount = f" by {abs(change):.0f}%" if verb != "held steady" else ""
-        title = f"Placements {verb}{amount} between {financial_quarter(first)} and {financial_quarter(last)}"
-    else:
+    last = t.index[-1]
+    title = quarter_title(totals, t)
+    if title is None:
         title = f"Placements in {financial_quarter(last)}"
     fig, ax = _figure(title, source, left=0.09)
     ax.set_position((0.09, ax.get_position().y0, 0.58, ax.get_position().height))
@@ -332,6 +376,29 @@ def far_from_home(distance: pd.DataFrame, source: str) -> Figure:
     return fig
 
 
+def route_title(t: pd.DataFrame) -> str:
+    """The finding of the in-house against external chart, type by type (rows ``<type>: External``
+    of the table it draws): a clear gap is named with its type, a type whose interval crosses 0 is
+    "about the same"; never one figure for all types."""
+    parts = []
+    for ptype in TYPES:
+        row = t[t["group"] == f"{ptype}: {EXTERNAL_ROUTE}"]
+        if row.empty:
+            continue
+        est, lo, hi = (pd.to_numeric(row[c], errors="coerce").iloc[0] for c in
+                       ("adjusted_percent", "adjusted_lower", "adjusted_upper"))  # fmt: skip
+        phrase = TYPE_PHRASES.get(ptype, ptype.lower())
+        if pd.isna(est):
+            continue
+        if lo > 0 or hi < 0:
+            parts.append(f"external {phrase} costs {abs(est):.0f}% {'more' if est > 0 else 'less'}")
+        else:
+            parts.append(f"external {phrase} costs about the same ({est:+.0f}%)")
+    if not parts:
+        return "In-house against external weekly cost, within each type of home"
+    return "For comparable children, " + "; ".join(parts) + " per week than in-house"
+
+
 @styled
 def like_for_like(lfl: pd.DataFrame, source: str, comparison: str = "LA") -> Figure:
     """Each group's difference in weekly cost from the rest of the region for comparable children:
@@ -344,15 +411,8 @@ def like_for_like(lfl: pd.DataFrame, source: str, comparison: str = "LA") -> Fig
     hi = pd.to_numeric(t["adjusted_upper"], errors="coerce")
     clear = t[(lo > 0) | (hi < 0)]
     noun = {"LA": "LA", "Provider sector": "provider sector", "Sourcing route": "sourcing route"}[comparison]
-    if comparison == "Sourcing route" and set(t["group"]) == {"External", "In-house"}:
-        k = t.index[t["group"] == "External"][0]
-        ok = k in clear.index
-        title = (
-            f"For comparable children, external placements cost {abs(adj[k]):.0f}% "
-            f"{'more' if adj[k] > 0 else 'less'} per week than in-house ones"
-            if ok
-            else "For comparable children, external and in-house placements cost about the same per week"
-        )
+    if comparison == "Sourcing route":
+        title = route_title(t)
     elif len(clear):
         k = adj[clear.index].abs().idxmax()
         more = "more" if adj[k] > 0 else "less"
@@ -362,7 +422,13 @@ def like_for_like(lfl: pd.DataFrame, source: str, comparison: str = "LA") -> Fig
         )
     else:
         title = f"For comparable children, no {noun} pays clearly more or less per week than the rest of the region"
-    fig, ax = _figure(title, source)
+    fig, ax = _figure(title, source, left=0.36 if comparison == "Sourcing route" else 0.30)
+    if comparison == "Sourcing route":  # the caveat, above the source line, with room under the axis
+        fig.text(
+            0.02, 0.055, textwrap.fill(ROUTE_CAVEAT, 150), ha="left", va="bottom", fontsize=8, color=DARK_GREY
+        )
+        pos = ax.get_position()
+        ax.set_position((pos.x0, 0.28, pos.width, pos.y1 - 0.28))
     y = np.arange(len(t))[::-1].astype(float)
     series = (
         ("adjusted", "Adjusted (regression)", DARK_BLUE, 0.15),
@@ -379,12 +445,14 @@ def like_for_like(lfl: pd.DataFrame, source: str, comparison: str = "LA") -> Fig
             if miss:
                 ax.text(0, yi, f" {HIDDEN}", va="center", fontsize=8, color=colour)
         if ok.any():
-            first = np.flatnonzero(ok)[0]
-            ax.text(high[first] + 0.6, y[first] + off, name, va="center", fontsize=8.5, color=colour)
+            # Name the series beside the row whose interval ends furthest left, so the name never
+            # covers another row's estimate.
+            first = np.flatnonzero(ok)[np.argmin(high[ok])]
+            ax.text(high[first] + 2.0, y[first] + off, name, va="center", fontsize=8.5, color=colour)
     ax.axvline(0, color=DARK_GREY, linewidth=0.8)
     n = pd.to_numeric(t["placements"], errors="coerce")
     labels = [
-        f"{g} ({HIDDEN if pd.isna(k) else f'{int(k):,}'} placements)"
+        f"{g}{chr(10) if len(str(g)) > 24 else ' '}({HIDDEN if pd.isna(k) else f'{int(k):,}'} placements)"
         for g, k in zip(t["group"], n, strict=True)
     ]
     ax.set_yticks(y, labels)
@@ -431,6 +499,13 @@ def risks_by_type(needs: pd.DataFrame, source: str) -> Figure:
     """Share of placements with each risk, all types."""
     t = needs[(needs["placement_type"] == "All types") & needs["need"].str.startswith("Risk: ")].copy()
     t["label"] = t["need"].str.replace("Risk: ", "", regex=False)
+    if "coverage_percent" in t:
+        # A risk some files cannot record is a share of the placements whose file records it: say so.
+        cov = pd.to_numeric(t["coverage_percent"], errors="coerce")
+        partial = cov.notna() & (cov < 100)
+        t.loc[partial, "label"] = t.loc[partial, "label"] + cov[partial].map(
+            lambda v: f"\n(recorded for {v:.0f}% of placements)"
+        )
     t["p"] = pd.to_numeric(t["percent"], errors="coerce")
     t = t.sort_values("p", ascending=False, na_position="last")
     if t["p"].notna().any():
@@ -439,7 +514,95 @@ def risks_by_type(needs: pd.DataFrame, source: str) -> Figure:
     else:
         title = "Risks recorded at referral"
     fig, ax = _figure(title, source, size=(8.0, 5.4))
-    _hbar(ax, list(t["label"]), t["p"], DARK_BLUE, _pct, "Placements with the risk recorded as present (%)")
+    _hbar(
+        ax,
+        list(t["label"]),
+        t["p"],
+        DARK_BLUE,
+        _pct,
+        "Placements with the risk present (% of those whose file records it)",
+    )
+    return fig
+
+
+@styled
+def availability_now(table: pd.DataFrame, source: str) -> Figure:
+    """Registered places in the region by type: held by the region's own children on the date, and
+    the rest (not known to be available), from the table's Region rows."""
+    t = table[table["area"] == REGION].set_index("placement_type")
+    t = t.reindex([x for x in TYPE_COLOURS if x in t.index])
+    held = pd.to_numeric(t["places_held_by_region_children"], errors="coerce")
+    rest = pd.to_numeric(t["not_known_to_be_available"], errors="coerce")
+    pct = pd.to_numeric(t["percent_held"], errors="coerce")
+    day = str(table["on"].iloc[0]) if len(table) else ""
+    when = f"{pd.Timestamp(day).day} {pd.Timestamp(day):%B %Y}" if day else "the date"
+    if pct.notna().any():
+        k = pct.idxmax()
+        title = (
+            f"On {when} the region's own children held {_pct(pct[k])} of registered "
+            f"{TYPE_PHRASES.get(k, k.lower())} places in the region, the highest share of any type"
+        )
+    else:
+        title = f"Registered places held by the region's own children on {when}"
+    fig, ax = _figure(title, source)
+    y = np.arange(len(t))[::-1]
+    h, r = np.nan_to_num(held.to_numpy(dtype=float)), np.nan_to_num(rest.to_numpy(dtype=float))
+    ax.barh(y, h, color=DARK_BLUE, height=0.6)
+    ax.barh(y, r, left=h, color=ORANGE, height=0.6)
+    top = float(np.nanmax(h + r)) if len(t) else 1.0
+    for yi, a, b, hv, rv in zip(y, h, r, held, rest, strict=True):
+        ax.text(top * 0.01, yi + 0.36, f"held by the region's children: {HIDDEN if pd.isna(hv) else f'{a:,.0f}'}",
+                fontsize=8.5, color=DARK_BLUE, va="bottom")  # fmt: skip
+        ax.text(a + b + top * 0.01, yi, f"not known to be available: {HIDDEN if pd.isna(rv) else f'{b:,.0f}'}",
+                fontsize=8.5, color=TEXT, va="center")  # fmt: skip
+    ax.set_yticks(y, list(t.index))
+    ax.set_xlim(0, (top or 1.0) * 1.6)
+    ax.set_xlabel(
+        "Registered places (number); the register records places, not vacancies",
+        fontsize=9.5,
+        color=DARK_GREY,
+    )
+    ax.spines["left"].set_visible(False)
+    ax.tick_params(axis="y", length=0)
+    return fig
+
+
+@styled
+def placed_in_time(table: pd.DataFrame, source: str) -> Figure:
+    """Share placed within the notice asked for, by notice and by type of home."""
+    t = table[table["breakdown"].isin(["Notice", "Placement type"])]
+    labels = [str(g) for g in t["group"]]
+    pct = pd.to_numeric(t["percent"], errors="coerce")
+    notice = t[t["breakdown"] == "Notice"].set_index("group")["percent"]
+    notice = pd.to_numeric(notice, errors="coerce").dropna()
+    if len(notice):
+        low = notice.idxmin()
+        title = (
+            f"{_pct(notice[low])} of placements {low.lower()} started within that notice, "
+            f"the lowest of any notice"
+        )
+    else:
+        title = "Placements started within the notice asked for"
+    fig, ax = _figure(title, source)
+    _hbar(ax, labels, pct, DARK_BLUE, _pct, "Started within the notice asked for (% of placements)")
+    return fig
+
+
+@styled
+def location_reasons(table: pd.DataFrame, source: str) -> Figure:
+    """The reasons recorded for placements not in the preferred location (the region's rows)."""
+    first = table["breakdown"].iloc[0] if len(table) else ""
+    t = table[(table["breakdown"] == first) & (table["group"] == REGION)].copy()
+    t["p"] = pd.to_numeric(t["percent"], errors="coerce")
+    t = t.sort_values("p", ascending=False, na_position="last")
+    if t["p"].notna().any():
+        top = t.iloc[0]
+        title = f"'{top['reason']}' was the reason given for {_pct(top['p'])} of placements not in the preferred location"
+    else:
+        title = "Reasons placements were not in the preferred location"
+    fig, ax = _figure(title, source, size=(8.0, 5.0), left=0.42)
+    labels = ["\n".join(textwrap.wrap(str(x), 34)) for x in t["reason"]]
+    _hbar(ax, labels, t["p"], DARK_BLUE, _pct, "Placements not in the preferred location (%)")
     return fig
 
 
@@ -456,6 +619,10 @@ CHARTS = {
     "like_for_like_sector": (like_for_like, "like_for_like_costs", {"comparison": "Provider sector"}),
     "cost_drivers": (cost_drivers, "cost_effects", {}),
     "risks": (risks_by_type, "needs_profile", {}),
+    "availability_now": (availability_now, "availability_now", {}),
+    "placed_in_time": (placed_in_time, "placed_in_time", {}),
+    "location_reasons": (location_reasons, "non_preferred_location_reasons", {}),
+    "where_map": (where_map, "district_demand_supply", {"flows": ("table", "placement_flows")}),
 }
 """Every chart of the report, in the report's order, with the (suppressed) table it is drawn from."""
 
@@ -466,7 +633,12 @@ def build_charts(tables: dict[str, pd.DataFrame], source: str, names=None) -> di
     for name in names or CHARTS:
         func, table, kwargs = CHARTS[name]
         if table in tables and tables[table] is not None and len(tables[table]):
-            out[name] = func(tables[table], source, **kwargs)
+            # ("table", name): another (suppressed) table the chart also draws, e.g. the map's flows
+            kw = {
+                k: tables.get(v[1]) if isinstance(v, tuple) and v[:1] == ("table",) else v
+                for k, v in kwargs.items()
+            }
+            out[name] = func(tables[table], source, **kw)
     return out
 
 

@@ -24,7 +24,16 @@ import pandas as pd
 
 from kit import standards
 from kit.analysis import sufficiency_tables
-from kit.analysis.measures import AGE_BANDS, LABELS, NOT_KNOWN, PLACEMENT_TYPE, TYPES, prepare
+from kit.analysis.measures import (
+    AGE_BANDS,
+    LABELS,
+    NOT_KNOWN,
+    PLACEMENT_TYPE,
+    REGION,
+    TYPES,
+    annualised_spend,
+    prepare,
+)
 from kit.publish import charts as ch
 from kit.publish.suppression import suppress_tables
 from kit.region.derive import FOSTER
@@ -239,13 +248,26 @@ class SufficiencyDashboard:
             else pd.Series(dtype="boolean")
         )
         far = f["over_20_miles"]
-        costs = f["cost"].dropna()
+        costs = f["cost"].dropna()  # inside the sense range only (prepare: the one cost)
+        spend = annualised_spend(f) if len(costs) else None
+        region_spend = (
+            float(
+                spend.loc[
+                    (spend["la"] == REGION) & (spend["placement_type"] == "All types"), "annualised_spend"
+                ].iloc[0]
+            )
+            if spend is not None
+            else np.nan
+        )
         self.numbers = {
             "placements": n,
             "children": children,
             "foster_preferred": foster_pref,
             "displaced": displaced,
             "median_weekly_cost": float(costs.median()) if len(costs) >= t else np.nan,
+            # The report's and the forecast's one spend figure (kit.analysis.measures.annualised_spend).
+            "annualised_spend": region_spend if len(costs) >= t else np.nan,
+            "costs_left_out": int((f["cost_recorded"].notna() & f["cost"].isna()).sum()),
             "outside_la": int(outside.fillna(False).sum()),
             "with_location": int(outside.notna().sum()),
             "over_20_miles": int(far.fillna(False).sum()),
@@ -285,6 +307,11 @@ class SufficiencyDashboard:
                     _share(x["displaced"], x["foster_preferred"], t),
                 ),
                 ("Median weekly cost", cost),
+                (
+                    "Annualised spend (placements made, a year each)",
+                    "[c]" if np.isnan(x["annualised_spend"]) else f"£{x['annualised_spend'] / 1e6:,.1f}m",
+                ),
+                ("Costs left out (outside the standard's sense range)", _shown(x["costs_left_out"], t)),
                 ("Placed outside their LA", _share(x["outside_la"], x["with_location"], t)),
                 ("More than 20 miles from home", _share(x["over_20_miles"], x["with_distance"], t)),
             ]

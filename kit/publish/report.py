@@ -28,6 +28,7 @@ from kit.core.findings import column_letter
 from kit.publish import style
 from kit.publish.style import esc
 from kit.publish.suppression import HIDDEN, as_text, small_counts_shown, suppress_tables
+from kit.region.config import MIN_SUPPRESS_BELOW
 
 LABELS = {"la": "LA", "hhi": "HHI", "percent": "Percent", "needed_by": "Needed by"}
 
@@ -72,13 +73,24 @@ def _definition_html(measure) -> str:
 
 def suppression_rules(threshold: int) -> list[str]:
     """The rules applied to everything published, in plain words (cover sheet, report, guide)."""
+    from kit.publish.suppression import DOMINANCE_SHARE, MIN_DISTRIBUTION
+
     return [
-        f"Any count of 1 to {threshold - 1} placements or children is hidden and shown as {HIDDEN}.",
-        "Where one hidden count could be worked out from a total, enough other counts are hidden too "
-        "(secondary suppression), and the result is checked so that no hidden count can be recovered "
-        "from the row and column totals.",
-        "Percentages, costs, averages and spend worked out from a hidden count are hidden as well.",
-        "Zeros are shown. Registered places come from Ofsted's public register and are not hidden.",
+        f"Any count of 1 to {threshold - 1} placements or children is hidden and shown as {HIDDEN} "
+        f"(the threshold is {threshold}; the kit refuses any threshold below {MIN_SUPPRESS_BELOW}).",
+        "Where a hidden count could be worked out from the totals, from the same count in another table, "
+        "or from knowing that a hidden count is at least 1, enough other counts are hidden too "
+        "(secondary suppression). The result is checked by trying to solve for each hidden count "
+        "from everything published, and none can be pinned to one value.",
+        "Percentages, costs, averages and spend worked out from a hidden count are hidden as well, and "
+        f"no average, percentile, spend total or percentage is shown for fewer than {max(MIN_DISTRIBUTION, threshold)} "
+        "placements.",
+        f"No average, 90th percentile, spend total or percentage of spend is shown where the two largest "
+        f"placements make up more than {DOMINANCE_SHARE:.0%} of the group's cost, however many placements it "
+        "holds (a dominance rule: such a figure describes one or two packages); other spend totals are "
+        "hidden beside it so that it cannot be worked out by subtraction.",
+        "Zeros are shown, except in a row or column hidden whole, which may hold zeros. Registered places "
+        "come from Ofsted's public register and are not hidden.",
     ]
 
 
@@ -95,8 +107,12 @@ def write_report(
     la_names: dict[str, str] | None = None,
     intro: str = "",
     sections: list[dict] | None = None,
+    dated: str | None = None,
 ) -> dict[str, Path]:
     """Write ``report.html``, ``data_pack.xlsx`` and ``charts/*.png`` into ``out_dir``.
+
+    ``dated``: the sentence saying when (e.g. ``Figures to 30 September 2026.``); the same inputs
+    then give the same bytes. Without it the report says it was produced today.
 
     ``sections``: further parts of the report (the forecast), each a dict with ``id``, ``title``,
     ``paragraphs`` (plain text), ``charts`` (name -> figure) and ``tables`` (caption -> table,
@@ -131,10 +147,19 @@ def write_report(
             paths[f"chart_{section['id']}_{name}"] = out / "charts" / f"{section['id']}_{name}.png"
             figs[name] = (data, _title(chart, name))
         extra.append({**section, "pngs": figs})
+    dated = dated or f"Produced on {dt.date.today().strftime('%d %B %Y')}."
     paths["report"] = _write_html(out / "report.html", published, pngs, titles, title, suppress_below, source,
-                                  synthetic, registry, la_names or {}, intro, extra)  # fmt: skip
+                                  synthetic, registry, la_names or {}, intro, extra, dated)  # fmt: skip
     paths["data_pack"] = _write_excel(
-        out / "data_pack.xlsx", published, title, suppress_below, source, synthetic, registry, la_names or {}
+        out / "data_pack.xlsx",
+        published,
+        title,
+        suppress_below,
+        source,
+        synthetic,
+        registry,
+        la_names or {},
+        dated,
     )
     return paths
 
@@ -156,9 +181,20 @@ def _section_html(section: dict) -> str:
 
 
 def _write_html(
-    path, tables, pngs, titles, title, threshold, source, synthetic, registry, la_names, intro, sections=()
+    path,
+    tables,
+    pngs,
+    titles,
+    title,
+    threshold,
+    source,
+    synthetic,
+    registry,
+    la_names,
+    intro,
+    sections=(),
+    dated="",
 ) -> Path:
-    today = dt.date.today().strftime("%d %B %Y")
     banner = (
         "Synthetic sample region: these are made-up children, for practice and training. "
         "No real child is in this report."
@@ -166,7 +202,7 @@ def _write_html(
         else ""
     )
     parts = []
-    parts.append(f"<p>{esc(source)}. Produced on {today}.</p>" if source else f"<p>Produced on {today}.</p>")
+    parts.append(f"<p>{esc(source)}. {esc(dated)}</p>" if source else f"<p>{esc(dated)}</p>")
     if intro:
         parts.append(f"<p>{esc(intro)}</p>")
     parts.append(
@@ -227,7 +263,7 @@ def _sheet_values(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _write_excel(path, tables, title, threshold, source, synthetic, registry, la_names) -> Path:
+def _write_excel(path, tables, title, threshold, source, synthetic, registry, la_names, dated="") -> Path:
     """The data pack, written cell by cell through :mod:`kit.outputs.excel` (text never runs as a formula)."""
     from openpyxl.styles import Alignment, Font
 
@@ -236,7 +272,7 @@ def _write_excel(path, tables, title, threshold, source, synthetic, registry, la
     cover = [
         [title],
         [source or ""],
-        [f"Produced on {dt.date.today().strftime('%d %B %Y')}."],
+        [dated],
         ["Synthetic sample region: made-up children, for practice and training." if synthetic else ""],
         [],
         ["Small numbers"],

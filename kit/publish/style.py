@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import html
+import html.parser
 import re
 from pathlib import Path
 
@@ -122,24 +123,95 @@ footer {{ margin-top: 3em; font-size: 0.85em; color: {DARK_GREY}; }}
 @media print {{ h2 {{ page-break-before: always; }} figure, table {{ page-break-inside: avoid; }} }}
 """
 
-OUTSIDE = (
-    (r"https?://", "a web address"),
-    (r"<script", "a script"),
-    (r"<link", "a linked file"),
-    (r"<iframe", "a frame"),
-    (r"url\(|@import", "an external style"),
+OUTSIDE_TAGS = {
+    "script": "a script",
+    "link": "a linked file",
+    "iframe": "a frame",
+    "frame": "a frame",
+    "object": "an embedded object",
+    "embed": "an embedded object",
+    "applet": "an embedded object",
+    "base": "a base address",
+    "portal": "a frame",
+}
+"""Elements an offline page must not contain (tag -> what it is), checked before and after writing."""
+URL_ATTRIBUTES = frozenset(
+    [
+        "src",
+        "href",
+        "action",
+        "formaction",
+        "srcset",
+        "poster",
+        "background",
+        "data",
+        "cite",
+        "longdesc",
+        "usemap",
+        "manifest",
+        "ping",
+        "xlink:href",
+        "imagesrcset",
+    ]
 )
-"""What an offline page must not contain (pattern, what it is), checked before and after writing."""
+"""Attributes whose value a browser fetches or follows: inside the page only (``#...``, ``data:``)."""
+_CSS_OUTSIDE = re.compile(r"url\s*\(|@import", re.IGNORECASE)
+
+
+class _References(html.parser.HTMLParser):
+    """Collects what in a page would be fetched or followed: elements, addresses in attributes, CSS.
+
+    Text is not a reference: a region or LA called "http://..." is shown, never fetched (and
+    :func:`esc` writes its ``://`` so that no tool reading the text takes it for a link).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag, attrs) -> None:
+        if tag in OUTSIDE_TAGS:
+            self.found.append(OUTSIDE_TAGS[tag])
+        self._in_style = tag == "style"
+        for name, value in attrs:
+            value = (value or "").strip()
+            if name in URL_ATTRIBUTES and value and not value.startswith(("#", "data:")):
+                self.found.append("a web address" if "//" in value or ":" in value else "a linked file")
+            elif name == "style" and _CSS_OUTSIDE.search(value):
+                self.found.append("an external style")
+            elif name == "http-equiv" and value.lower() == "refresh":
+                self.found.append("a redirect")
+
+    handle_startendtag = handle_starttag
+
+    def handle_endtag(self, tag) -> None:
+        if tag == "style":
+            self._in_style = False
+
+    def handle_data(self, data) -> None:
+        if self._in_style and _CSS_OUTSIDE.search(data):
+            self.found.append("an external style")
 
 
 def esc(value) -> str:
-    """Text for HTML (element text and attribute values alike): ``&``, ``<``, ``>`` and quotes escaped."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """Text for HTML (element text and attribute values alike): ``&``, ``<``, ``>`` and quotes escaped,
+    and ``://`` written as a character reference, so that text holding a web address (an LA named
+    "http://...") reads the same but is not a link to any tool scanning the page."""
+    return html.escape("" if value is None else str(value), quote=True).replace("://", "&#58;//")
 
 
 def outside_references(text: str) -> list[str]:
-    """What in an HTML page points outside it (an empty list means nothing: it opens offline)."""
-    return [what for pattern, what in OUTSIDE if re.search(pattern, text, flags=re.IGNORECASE)]
+    """What in an HTML page points outside it (an empty list means nothing: it opens offline).
+
+    The page is parsed: elements that load something (scripts, linked files, frames, objects),
+    attributes that are followed or fetched unless they point inside the page, and CSS that
+    imports or loads. Text is never a reference, however it reads.
+    """
+    parser = _References()
+    parser.feed(text)
+    parser.close()
+    return list(dict.fromkeys(parser.found))
 
 
 def table_html(head: list, rows: list[list], numeric: list[bool], caption: str = "", classes=None) -> str:

@@ -16,6 +16,7 @@ from kit.read.table import clean_text as _clean
 from kit.read.table import head as _head
 
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls files, and password-protected .xlsx
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"  # an .ods file's first zip entry
 SheetChooser = Callable[[object, Path], tuple[str, list[str]]]  # (workbook, path) -> (sheet, evidence)
 
 
@@ -44,6 +45,11 @@ def _open_workbook(path: Path, editing: bool = False):
     head = _head(path)[:8]
     if not head:
         raise KitError(f"{path.name} is empty. Export the workbook again and re-run.")
+    if ODS_MIMETYPE in _head(path, 256):
+        raise KitError(
+            f"{path.name} is an OpenDocument spreadsheet (.ods), which the kit does not read. Open it in "
+            "LibreOffice Calc or Excel, save it as .xlsx (or CSV), and re-run."
+        )
     if head == OLE_SIGNATURE:
         raise KitError(
             f"{path.name} is password-protected or in the old .xls format. "
@@ -98,12 +104,32 @@ def first_sheet(wb, path: Path) -> tuple[str, list[str]]:
     return names[0], [f"sheet {names[0]!r} read (the first sheet)"]
 
 
-def read_workbook(path: Path, choose: SheetChooser) -> tuple[str, list[list[str]], list[str]]:
-    """(the sheet read, its rows as text cells from row 1, the evidence for choosing it)."""
+HIDDEN_STATES = {"hidden": "hidden", "veryHidden": "very hidden (only a macro can show it)"}
+
+
+def hidden_sheets(wb) -> list[tuple[str, str]]:
+    """(name, how it is hidden) for every hidden or very hidden sheet of a workbook."""
+    return [
+        (n, HIDDEN_STATES.get(state, state))
+        for n in wb.sheetnames
+        if (state := getattr(wb[n], "sheet_state", "visible")) != "visible"
+    ]
+
+
+def read_workbook(
+    path: Path, choose: SheetChooser
+) -> tuple[str, list[list[str]], list[str], list[tuple[str, str]]]:
+    """(the sheet read, its rows as text cells from row 1, the evidence for choosing it, the
+    workbook's hidden sheets as (name, how hidden)). A hidden sheet read or skipped is named in the
+    evidence: nobody opening the workbook in Excel sees it."""
     path = Path(path)
     wb = _open_workbook(path)
     try:
         chosen, evidence = choose(wb, path)
+        hidden = hidden_sheets(wb)
+        for name, how in hidden:
+            verb = "read" if name == chosen else "not read"
+            evidence = [*evidence, f"sheet {name!r} is {how} in the workbook: {verb}"]
         rows = sheet_rows(wb[chosen])
     except KitError:
         raise
@@ -111,7 +137,7 @@ def read_workbook(path: Path, choose: SheetChooser) -> tuple[str, list[list[str]
         raise _corrupt(path, exc) from None
     finally:
         wb.close()
-    return chosen, rows, evidence
+    return chosen, rows, evidence, hidden
 
 
 def open_for_editing(path: str | Path, what: str = ""):

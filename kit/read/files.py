@@ -212,7 +212,7 @@ def _sheet_fitting(header_rule: HeaderRule, sheet: str | None):
 
 def _excel_table(path: Path, choose, header_rule: HeaderRule) -> SourceTable:
     """Read the chosen sheet of an .xlsx workbook (cached formula values, every cell as text)."""
-    chosen, rows, evidence = read_workbook(path, choose)
+    chosen, rows, evidence, hidden = read_workbook(path, choose)
     header_idx, score = header_rule(rows)
     if not rows or not any(c.strip() for c in rows[header_idx]):
         raise KitError(
@@ -230,9 +230,31 @@ def _excel_table(path: Path, choose, header_rule: HeaderRule) -> SourceTable:
     frame.index = row_numbers(first_row, len(frame))
     table = SourceTable(path=path, sheet=chosen, headers=headers, header_row=header_idx + 1, data=frame)
     table.evidence.extend(evidence)
+    if hidden:
+        table.findings.append(_hidden_sheets_finding(path, chosen, hidden, header_idx + 1))
     named = sum(1 for h in headers if h)
     table.evidence.append(f"header in row {header_idx + 1} ({score} of {named} column names known)")
     return table
+
+
+def _hidden_sheets_finding(path: Path, chosen: str, hidden: list[tuple[str, str]], row: int) -> Finding:
+    """A warning naming the workbook's hidden sheets, and whether the data came from one of them."""
+    listed = "; ".join(f"'{name}' ({how})" for name, how in hidden)
+    read_hidden = any(name == chosen for name, _ in hidden)
+    what = (
+        f"the data was read from the hidden sheet '{chosen}'. Unhide it and check it is the data you meant to send"
+        if read_hidden
+        else f"they were not read (the data came from '{chosen}'). If the data is on one of them, unhide it "
+        "and name it with --sheet"
+    )
+    return Finding(
+        rule="hidden_sheet",
+        severity="warning",
+        field="(file)",
+        source_file=path.name,
+        source_row=row,
+        message=f"{path.name} has sheets nobody sees in Excel: {listed}; {what}.",
+    )
 
 
 def read_excel(path: Path, sheet: str | None = None) -> SourceTable:

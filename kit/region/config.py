@@ -22,6 +22,10 @@ The layout (``guides/regional-dataset.md`` shows an annotated copy)::
       free_text: withhold           # or keep: the v1 "...Other" free-text fields
     matching:
       window_days: 7                # v1 placement date vs 903 DECOM tolerance (days either side)
+    capacity:                       # optional: places held are counted on this date (default: the
+      date: 2026-09-30              # period end), and the region's own capacity files, if it has them
+      in_house_fostering: capacity/in_house_fostering.csv   # la, households, places, vacancies
+      block_contracts: capacity/block_contracts.csv         # la, placement_type, beds, vacancies
     las:
       - code: Z01
         name: Kestlebury
@@ -52,23 +56,26 @@ import yaml
 
 from kit import standards
 from kit.core.errors import KitError
-from kit.core.paths import OUTPUTS
+from kit.core.paths import LA_CODE_RULE, OUTPUTS, is_safe_code
 
 DEFAULT_KEY_ENV = "KIT_PSEUDONYM_KEY"
 DEFAULT_SUPPRESS_BELOW = 5
+MIN_SUPPRESS_BELOW = 3  # below this, a published count could be 1 or 2 children: the run refuses
 # Why 7: see kit/region/join.py (the v1 placement date is the date the placement was agreed, which
 # sits within days of the 903 DECOM; a week either side covers it without reaching the next move).
 DEFAULT_WINDOW_DAYS = 7
 SSDA903_TABLES = ("header", "episodes", "uasc")
+CAPACITY_KINDS = ("in_house_fostering", "block_contracts")
+"""The region's optional capacity files under ``capacity:`` (columns: kit.analysis.availability)."""
 
 _TOP_KEYS = {
     "name", "region", "code", "ons_code", "period", "period_start", "period_end", "output", "las", "reference", "privacy",
     "matching", "ofsted_register", "postcode_districts", "key_env", "key_file", "suppress_below",
-    "free_text", "window_days", "description", "notes",
+    "free_text", "window_days", "description", "notes", "capacity",
 }  # fmt: skip
 _LA_KEYS = {
     "code", "name", "ons_code", "placements", "placements_version", "version", "mapping", "persons",
-    "person_mapping", "ssda903", "notes",
+    "person_mapping", "relationships", "relationship_mapping", "ssda903", "notes",
 }  # fmt: skip
 
 
@@ -83,6 +90,9 @@ class LAConfig:
     mapping: Path | None = None
     persons: Path | None = None
     person_mapping: Path | None = None
+    # Family members and links between people (kit.person.relationships), checked with ``persons``.
+    relationships: tuple[Path, ...] = ()
+    relationship_mapping: Path | None = None
     ssda903: dict[str, list[Path]] = field(default_factory=lambda: {t: [] for t in SSDA903_TABLES})
     ons_code: str = ""  # the LA's code in the postcode-district file (oslaua); default: code
 
@@ -109,6 +119,10 @@ class RegionConfig:
     window_days: int = DEFAULT_WINDOW_DAYS
     ons_code: str = ""  # the region's code in the postcode-district file (rgn); default: code
     path: Path | None = None  # the YAML file itself
+    # capacity: the date places held are counted on (default: the period end) and the region's own
+    # capacity files (kit.analysis.availability.CAPACITY_FILES), None for each one not given.
+    capacity_on: dt.date | None = None
+    capacity_files: dict[str, Path | None] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -289,8 +303,11 @@ def load_region_config(path: str | Path) -> RegionConfig:
     The pseudonymisation key is *not* read here (see :func:`kit.region.privacy.load_key`).
     """
     path = Path(path).expanduser()
-    if not path.is_file():
+    if not path.exists():
         raise KitError(f"The region file {path} does not exist; give the path of your region.yml.")
+    from kit.read import check_input
+
+    check_input(path, "The region file")  # a folder, pipe or device: refused at once, never opened
     try:
         data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_TextDatesLoader)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -321,6 +338,12 @@ def load_region_config(path: str | Path) -> RegionConfig:
     key_file = r.file(value, where, required=False, must_exist=False)
     value, where = pick(privacy, "privacy", "suppress_below")
     suppress_below = r.integer(value, where, DEFAULT_SUPPRESS_BELOW, minimum=1)
+    if suppress_below < MIN_SUPPRESS_BELOW:
+        raise r.fail(
+            where,
+            f"is {suppress_below}, which would publish counts of 1 to {MIN_SUPPRESS_BELOW - 1} children; "
+            f"set it to {MIN_SUPPRESS_BELOW} or more (the default is {DEFAULT_SUPPRESS_BELOW}).",
+        )
     value, where = pick(privacy, "privacy", "free_text")
     free_text = (r.text(value, where, required=False) or "withhold").lower()
     if free_text not in ("withhold", "keep"):
@@ -340,9 +363,21 @@ def load_region_config(path: str | Path) -> RegionConfig:
     if start and end and start > end:
         raise r.fail("period", f"starts ({start}) after it ends ({end}); swap or correct the dates.")
 
+    capacity = _section(data, "capacity", r)
+    notes += [
+        f"unknown key 'capacity.{k}' in {path.name} (ignored)"
+        for k in capacity
+        if k not in ("date", *CAPACITY_KINDS)
+    ]
+    capacity_on = r.date(capacity.get("date"), "capacity.date")
+    capacity_files = {k: r.file(capacity.get(k), f"capacity.{k}", required=False) for k in CAPACITY_KINDS}
+
     # `region:` is how the sample region's file names the region; `name:` is accepted too.
     name = r.text(data.get("name", data.get("region")), "region" if "region" in data else "name")
-    code = r.text(data.get("code"), "code", required=False) or re.sub(r"\W+", "-", name.lower()).strip("-")
+    code = r.text(data.get("code"), "code", required=False)
+    if code and not is_safe_code(code):  # the default output folder is named after it
+        raise r.fail("code", f"is {code!r}, which is not a region code; {LA_CODE_RULE}.")
+    code = code or re.sub(r"\W+", "-", name.lower()).strip("-")
     out_text = r.text(data.get("output"), "output", required=False)
     output = r._resolve(out_text) if out_text else OUTPUTS / f"region-{code}"
 
@@ -357,6 +392,8 @@ def load_region_config(path: str | Path) -> RegionConfig:
         if not isinstance(item, dict):
             raise r.fail(where, "should be a section with code, name and placements.")
         la_code = r.text(item.get("code"), f"{where}.code")
+        if not is_safe_code(la_code):  # it names the LA's feedback folder: never a path elsewhere
+            raise r.fail(f"{where}.code", f"is {la_code!r}, which is not an LA code; {LA_CODE_RULE}.")
         where = f"las[{i}] ({la_code})"
         if any(la.code == la_code for la in las):
             raise r.fail(where, "repeats an LA code already listed; each LA appears once.")
@@ -379,6 +416,13 @@ def load_region_config(path: str | Path) -> RegionConfig:
                 mapping=r.file(item.get("mapping"), f"{where}.mapping", required=False),
                 persons=r.file(item.get("persons"), f"{where}.persons", required=False),
                 person_mapping=r.file(item.get("person_mapping"), f"{where}.person_mapping", required=False),
+                relationships=tuple(
+                    r.file(x, f"{where}.relationships", required=False)
+                    for x in (item.get("relationships") or [])
+                ),
+                relationship_mapping=r.file(
+                    item.get("relationship_mapping"), f"{where}.relationship_mapping", required=False
+                ),
                 ssda903=ssda903,
                 ons_code=r.text(item.get("ons_code"), f"{where}.ons_code", required=False),
             )
@@ -400,4 +444,6 @@ def load_region_config(path: str | Path) -> RegionConfig:
         ons_code=r.text(data.get("ons_code"), "ons_code", required=False),
         path=path.resolve(),
         notes=notes,
+        capacity_on=capacity_on or end,
+        capacity_files=capacity_files,
     )

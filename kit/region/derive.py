@@ -21,6 +21,11 @@ column                   rule (missing values: see each function)
 ``age_band``             DfE's age bands (reference/ssda903.yaml)
 =======================  ==================================================================
 
+Coverage helpers (:func:`recorded_in_file`, :func:`coverage`): a field a file does not record (the
+June 2026 Excel template has no sexual-exploitation column) is unknown for its rows, never a code.
+Cost helpers: :func:`plausible_cost` (the one cost every figure uses: costs outside the sense range
+are left out) and :func:`outside_sense_range` (those rows, listed).
+
 Plus two constants: :data:`WEEKS_PER_YEAR` (365.25 / 7: the one length of a year in weeks, for the
 report's annualised spend and the forecast's spend alike) and :func:`cost_sense_range` (read from
 the standard files' ``total_cost`` rule, never copied).
@@ -198,6 +203,40 @@ def unsuitable_type(frame: pd.DataFrame) -> pd.Series:
 
 
 # ---------------------------------------------------------------------------------------------
+# Coverage: a field a file does not record is unknown, never a code
+
+
+def _file_key(frame: pd.DataFrame) -> pd.Series:
+    """One key per source file (the LA and the file's name); one key for a frame without them."""
+    parts = [text(frame, c).fillna("") for c in ("la", "_source_file") if c in frame]
+    if not parts:
+        return pd.Series("", index=frame.index, dtype="string")
+    key = parts[0]
+    for part in parts[1:]:
+        key = key + "|" + part
+    return key
+
+
+def recorded_in_file(frame: pd.DataFrame, field: str) -> pd.Series:
+    """True for the rows whose source file records ``field`` (gives it for at least one row).
+
+    A file whose template has no column for the field (the June 2026 Excel template has none for the
+    sexual-exploitation risk: missing by design) or that left it empty throughout does not record it:
+    its rows are *unknown* for that field, never "no known risk", and a measure that uses the field
+    is computed only on the rows of files that record it (:func:`coverage` says how many).
+    """
+    if field not in frame:
+        return pd.Series(False, index=frame.index)
+    given = frame[field].notna()
+    return given.groupby(_file_key(frame).to_numpy()).transform("any").astype(bool)
+
+
+def coverage(frame: pd.DataFrame, field: str) -> float:
+    """The share (0-1) of rows whose source file records ``field`` (:func:`recorded_in_file`)."""
+    return float(recorded_in_file(frame, field).mean()) if len(frame) else float("nan")
+
+
+# ---------------------------------------------------------------------------------------------
 # Provider and kind of home (903)
 
 
@@ -349,6 +388,39 @@ def age_band(age: pd.Series) -> pd.Series:
     return pd.Series(pd.Categorical(labels, categories=AGE_BANDS, ordered=True), index=age.index)
 
 
+SCHOOL_AGE = 5
+"""Children of school age (5 and over on the day the placement starts) are the ones whose
+education can be disrupted; the education measure's denominator is theirs."""
+
+
+def school_age(frame: pd.DataFrame) -> pd.Series:
+    """True for a placement of a child aged 5 or over at its start (False when younger or the age is
+    not known: the 903 record did not match)."""
+    age = pd.to_numeric(frame["age_at_start"], errors="coerce") if "age_at_start" in frame else None
+    if age is None:
+        return pd.Series(False, index=frame.index)
+    return (age >= SCHOOL_AGE).fillna(False).astype(bool)
+
+
+def financial_quarter_label(quarter) -> pd.Series:
+    """Calendar quarters (``2026Q2``, as pandas writes them) -> financial-year quarters
+    (``2026-27 Q1``, the label the pooled dataset's ``financial_quarter`` column uses)."""
+    q = pd.Series(quarter, dtype="string")
+    parts = q.str.extract(r"^(\d{4})Q([1-4])$")
+    year = pd.to_numeric(parts[0], errors="coerce")
+    cal = pd.to_numeric(parts[1], errors="coerce")
+    start = year.where(cal >= 2, year - 1)
+    fq = (cal - 1).where(cal >= 2, 4)
+    out = (
+        start.astype("Int64").astype("string")
+        + "-"
+        + ((start + 1) % 100).astype("Int64").astype("string").str.zfill(2)
+        + " Q"
+        + fq.astype("Int64").astype("string")
+    )
+    return out.where(year.notna())
+
+
 # ---------------------------------------------------------------------------------------------
 # Cost
 
@@ -363,6 +435,27 @@ def in_sense_range(cost: pd.Series) -> pd.Series:
     """True for a weekly cost inside :func:`cost_sense_range` (False when outside or missing)."""
     lo, hi = cost_sense_range()
     return cost.notna() & (cost >= lo) & (cost <= hi)
+
+
+def plausible_cost(frame: pd.DataFrame) -> pd.Series:
+    """The weekly cost where it is inside :func:`cost_sense_range`, NaN otherwise (not recorded, or
+    outside the range): the one cost every cost and spend figure reads."""
+    cost = weekly_cost(frame)
+    return cost.where(in_sense_range(cost))
+
+
+def outside_sense_range(frame: pd.DataFrame) -> pd.DataFrame:
+    """The recorded weekly costs outside :func:`cost_sense_range` (almost always keying slips: a
+    yearly or a daily figure typed as weekly), listed so that the region can ask the LA: ``la``,
+    ``_source_file``, ``_source_row`` (where the frame has them), the placement type and the cost.
+    Every cost and spend figure leaves these rows out (the report, data pack, dashboard and forecast
+    alike)."""
+    cost = weekly_cost(frame)
+    bad = cost.notna() & ~in_sense_range(cost)
+    cols = [c for c in ("la", "_source_file", "_source_row", PLACEMENT_TYPE) if c in frame]
+    out = frame.loc[bad.to_numpy(), cols].copy()
+    out[TOTAL_COST] = cost[bad]
+    return out.reset_index(drop=True)
 
 
 def annual(weekly: float) -> float:
@@ -409,6 +502,6 @@ def ensure_derived(frame: pd.DataFrame) -> pd.DataFrame:
 
 __all__ = [
     "AGE_BANDS", "DERIVED", "NEEDS_BANDS", "TYPES", "WEEKS_PER_YEAR", "age_band", "annual",
-    "commercial_type", "cost_sense_range", "derive", "ensure_derived", "in_house", "needs_band",
-    "preferred_type", "risk_count", "setting", "sourcing_route",
+    "commercial_type", "cost_sense_range", "coverage", "derive", "financial_quarter_label", "ensure_derived", "in_house", "needs_band",
+    "outside_sense_range", "plausible_cost", "preferred_type", "recorded_in_file", "risk_count", "school_age", "setting", "sourcing_route",
 ]  # fmt: skip

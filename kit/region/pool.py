@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from kit.check import CheckResult, check_files
-from kit.core.findings import to_frame
+from kit.core.findings import Finding, to_frame
 from kit.region import derive as D
 from kit.region import join as J
 from kit.region.config import LAConfig, RegionConfig
@@ -72,6 +72,13 @@ class RegionalDataset:
     key_fingerprint: str = ""
     quality_checked: bool = True
     notes: list[str] = field(default_factory=list)
+    # Links between people of the LAs that supply relationship extracts (issue 18), pseudonymised with
+    # the same key and function as ``child`` (``child`` and ``related`` are pseudonyms; ``kinds`` is
+    # parent/child/sibling/partner joined by ";"), and the sibling groups they make (one row per child:
+    # ``la``, ``child``, ``group``, ``size``). Empty when no LA supplies relationships.
+    relationships: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sibling_groups: pd.DataFrame = field(default_factory=pd.DataFrame)
+    relationship_las: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,6 +198,88 @@ def _mask_identifiers(findings: pd.DataFrame, result: CheckResult, key: bytes, l
     out["value"] = values
     out["message"] = messages
     return out
+
+
+def _no_rows_finding(la: LAConfig, result: CheckResult) -> Finding:
+    """The finding for an LA none of whose rows could be used this period (the region still publishes)."""
+    s = result.summary()
+    files = ", ".join(f.table.path.name for f in result.files) or "no file"
+    why = (
+        "its files hold no rows of data"
+        if not s["rows_in"]
+        else f"all {s['rows_in']} rows were blank ({s['rows_blank']}) or could not be used ({s['rows_rejected']})"
+    )
+    return Finding(
+        la=la.code,
+        source_file=result.files[0].table.path.name if len(result.files) == 1 else "",
+        field="(file)",
+        rule="no_usable_rows",
+        severity="warning",
+        message=(
+            f"{la.name} ({la.code}) has no usable placement rows this period ({files}: {why}), so the regional "
+            "figures leave it out. If the LA had no placements that is right; otherwise send the file again "
+            "with its rows and their child IDs."
+        ),
+    )
+
+
+RELATIONSHIP_COLUMNS = ["la", "child", "related", "kinds"]
+
+
+def _relationship_links(la: LAConfig, key: bytes, today=None) -> pd.DataFrame:
+    """The LA's links between people (its relationship extracts, read with its person extract), pseudonymised.
+
+    The person and the related person get the pseudonym ``child`` would (same key, same LA scope),
+    so a link's child is the pooled placements' child. The links' own checks are ``kit check
+    --profile relationships``; here they are read, not judged (a self link is dropped by ``links_of``).
+    """
+    from kit.person.relationships import links_of
+
+    paths = [str(p) for p in (la.persons, *la.relationships) if p]
+    mapping = str(la.relationship_mapping) if la.relationship_mapping else None
+    result = check_files(
+        paths,
+        standard="person",
+        la=la.code,
+        mapping=mapping,
+        profile="relationships",
+        run_checks=False,
+        today=today,
+    )
+    links = links_of(result.data, result.standard)
+    if not len(links):
+        return pd.DataFrame(columns=RELATIONSHIP_COLUMNS)
+    return pd.DataFrame(
+        {
+            "la": la.code,
+            "child": pseudonymise(links["person"], key, la=la.code),
+            "related": pseudonymise(links["related"], key, la=la.code),
+            "kinds": links["kinds"].map(";".join).astype("string"),
+        }
+    ).drop_duplicates(ignore_index=True)
+
+
+def _sibling_groups(links: pd.DataFrame) -> pd.DataFrame:
+    """Sibling groups of the pooled, pseudonymised links (``kit.person.relationships.sibling_groups``), with each child's LA."""
+    from kit.person.relationships import sibling_groups
+
+    if not len(links):
+        return pd.DataFrame(columns=["la", "child", "group", "size"])
+    groups = sibling_groups(
+        pd.DataFrame(
+            {
+                "person": links["child"].astype(str),
+                "related": links["related"].astype(str),
+                "kinds": links["kinds"].fillna("").str.split(";").map(tuple),
+            }
+        )
+    ).rename(columns={"person": "child"})
+    la_of = dict(zip(links["child"].astype(str), links["la"], strict=True))
+    la_of.update(
+        {r: la for r, la in zip(links["related"].astype(str), links["la"], strict=True) if r not in la_of}
+    )
+    groups.insert(0, "la", groups["child"].map(la_of))
+    return groups
 
 
 def _la_rates(la: LAConfig, frame: pd.DataFrame, version: str) -> dict:
@@ -367,6 +456,7 @@ def build_regional_dataset(
     frames: list[dict[str, pd.Series]] = []
     all_episodes, headers, uascs, finding_frames, rates = [], [], [], [], []
     stats: dict[str, dict] = {}
+    relationship_frames: list[pd.DataFrame] = []
     for la in bar:
         bar.set_postfix_str(la.code)
         t_la = time.perf_counter()
@@ -401,10 +491,14 @@ def build_regional_dataset(
         found = J.join_findings(joined, _letters(result), config.window_days, episodes)
         t_join = time.perf_counter() - t2
 
+        if not len(result.data):
+            found = [*found, _no_rows_finding(la, result)]
         # The LA's own findings (its feedback workbook) now include the join findings.
         result = replace(
             result, findings=to_frame(pd.concat([result.findings, to_frame(found)], ignore_index=True))
         )
+        if la.relationships:
+            relationship_frames.append(_relationship_links(la, key, today))
         if on_la is not None:
             on_la(la.code, result)
         result = _release(result, source_too=on_la is not None)
@@ -441,15 +535,26 @@ def build_regional_dataset(
         say(
             f"{la.code} {la.name}: {s['rows_standard']} rows (v{result.standard.version}; {s['rows_blank']} blank, "
             f"{s['rows_rejected']} rejected), {s['errors']} errors, {s['warnings']} warnings; "
-            f"903 {ssda.stats['episodes']} episodes ({span}); matched {rate['matched']}/{rate['rows']} "
-            f"({rate['rate']:.1%}); URNs {rate['urn_registered']} on register, "
-            f"{rate['urn_not_on_register']} not, {rate['urn_missing']} missing"
+            f"903 {ssda.stats['episodes']} episodes ({span}); "
+            + (
+                f"matched {rate['matched']}/{rate['rows']} ({rate['rate']:.1%}); URNs {rate['urn_registered']} "
+                f"on register, {rate['urn_not_on_register']} not, {rate['urn_missing']} missing"
+                if rate["rows"]
+                else "no usable placement rows this period: nothing of this LA is pooled (see its findings)"
+            )
         )
     bar.close()
 
     t3 = time.perf_counter()
     placements = _pool(frames, _field_order(r.standard for r in results.values()))
     expected = sum(len(r.data) for r in results.values())
+    if not expected and results:  # one LA without rows is a finding; a region without any has no figures
+        from kit.core.errors import KitError
+
+        raise KitError(
+            f"None of the {len(results)} LAs in {config.path.name if config.path else 'region.yml'} has usable placement rows this period, so "
+            "there is nothing to publish. Check each LA's findings (feedback/) and the files region.yml lists."
+        )
     # Row accounting: the pooled table is exactly every LA's standard rows, nothing more or less.
     assert len(placements) == expected, (
         f"pooled rows {len(placements)} != sum of LAs' standard rows {expected}"
@@ -462,6 +567,11 @@ def build_regional_dataset(
     header = pd.concat(headers, ignore_index=True) if headers else pd.DataFrame()
     uasc = pd.concat(uascs, ignore_index=True) if uascs else pd.DataFrame()
     findings = to_frame(pd.concat(finding_frames, ignore_index=True)) if finding_frames else to_frame([])
+    relationships = (
+        pd.concat(relationship_frames, ignore_index=True)
+        if relationship_frames
+        else pd.DataFrame(columns=RELATIONSHIP_COLUMNS)
+    )
     timings["pool"] = time.perf_counter() - t3
     timings["total"] = time.perf_counter() - t_all
     notes = list(config.notes)
@@ -483,6 +593,9 @@ def build_regional_dataset(
         key_fingerprint=key_fingerprint(key),
         quality_checked=quality_checks,
         notes=notes,
+        relationships=relationships,
+        sibling_groups=_sibling_groups(relationships),
+        relationship_las=tuple(la.code for la in config.las if la.relationships),
     )
 
 

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from kit.convert.values import identifier_text
 from kit.core.errors import KitError
 from kit.core.paths import REPO
 
@@ -177,11 +178,14 @@ def load_key(config=None, key_file: str | Path | None = None, environ=None) -> b
                 f"The key file {path} is inside the kit's folder; move it outside (e.g. to "
                 "~/.config/csc-kit/region.key) and point key_file: or --key-file at it."
             )
-        if not path.is_file():
+        if not path.exists():
             raise KitError(
                 f"The key file {path} does not exist; make it with 'python -m kit keygen --out {path}', "
                 "or use the key file your region already has."
             )
+        from kit.read import check_input
+
+        check_input(path, "The key file")  # a folder, pipe or device: refused at once, never opened
         _check_permissions(path)
         return parse_key(path.read_text(encoding="utf-8", errors="replace"), f"the key file {path}")
     where = f" in {config.path}" if getattr(config, "path", None) else " in region.yml"
@@ -199,12 +203,16 @@ def normalise_identifier(value) -> str:
     """The form an LA identifier is hashed in: the same child, however the file wrote the ID.
 
     Assumptions (repeated in guides/privacy.md): spaces never matter; letters are compared in
-    upper case; a number that Excel turned into ``12345.0`` is ``12345``; leading zeros of an
-    all-digit ID do not matter (Excel drops them from IDs such as ``0012345``). Empty means none.
+    upper case; invisible characters and Cyrillic or Greek look-alike letters are not part of an
+    ID (:func:`kit.convert.values.identifier_text`); a number that Excel turned into ``12345.0`` is
+    ``12345``; leading zeros of an all-digit ID do not matter (Excel drops them from IDs such as
+    ``0012345``). Empty means none.
     """
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
-    text = re.sub(r"\s+", "", str(value)).upper()
+    # What a screen shows: invisible characters removed, look-alike letters made Latin (the same
+    # function conversion uses, so a 903 extract's IDs are read the same way as the LA's return).
+    text = re.sub(r"\s+", "", identifier_text(str(value))[0]).upper()
     if re.fullmatch(r"\d+\.0+", text):
         text = text.split(".")[0]
     if text.isdigit():

@@ -63,6 +63,7 @@ RULE_KINDS = {
     "consistent_deceased": (),
     "plausible_age": ("field",),
     "accuracy_consistent": (),
+    "relationship_link": ("field",),  # a link judged against the other rows (kit.person.relationships)
 }
 
 

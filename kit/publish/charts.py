@@ -92,6 +92,24 @@ def _figure(title: str, source: str, size=SIZE, left: float = 0.30) -> tuple[Fig
     return fig, ax
 
 
+def _paired_bars(ax, labels, first, second, room: float) -> None:
+    """Two labelled bars per row (dark blue, then orange: the two-series pair), each labelled at its
+    end with its name and value; a hidden value is a gap labelled ``[c]``."""
+    y = np.arange(len(labels))[::-1]
+    h = 0.38
+    series = [(h / 2, first[0], DARK_BLUE, first[1]), (-h / 2, second[0], ORANGE, second[1])]
+    top = np.nanmax(np.concatenate([s[1].to_numpy(dtype=float) for s in series]))
+    top = top if np.isfinite(top) and top > 0 else 1.0
+    for off, vals, colour, name in series:
+        v = vals.to_numpy(dtype=float)
+        ax.barh(y + off, np.nan_to_num(v), height=h, color=colour)
+        for yi, x in zip(y, v, strict=True):
+            ax.text((0 if np.isnan(x) else x) + top * 0.01, yi + off, f"{name}: {HIDDEN if np.isnan(x) else f'{x:,.0f}'}",
+                    va="center", fontsize=8.5, color=colour)  # fmt: skip
+    ax.set_yticks(y, labels)
+    ax.set_xlim(0, top * room)
+
+
 def _money(v: float) -> str:
     return f"£{v:,.0f}"
 
@@ -297,21 +315,7 @@ def preferred_vs_placed(demand: pd.DataFrame, source: str) -> Figure:
     else:
         title = "Children were placed in the type of home preferred for them"
     fig, ax = _figure(title, source)
-    y = np.arange(len(t))[::-1]
-    h = 0.38
-    top = np.nanmax(np.concatenate([pref.to_numpy(dtype=float), placed.to_numpy(dtype=float)]))
-    top = top if np.isfinite(top) and top > 0 else 1.0
-    for off, vals, colour, name in (
-        (h / 2, pref, DARK_BLUE, "preferred"),
-        (-h / 2, placed, ORANGE, "placed"),
-    ):
-        v = vals.to_numpy(dtype=float)
-        ax.barh(y + off, np.nan_to_num(v), height=h, color=colour)
-        for yi, x in zip(y, v, strict=True):
-            ax.text((0 if np.isnan(x) else x) + top * 0.01, yi + off, f"{name}: {HIDDEN if np.isnan(x) else f'{x:,.0f}'}",
-                    va="center", fontsize=8.5, color=colour)  # fmt: skip
-    ax.set_yticks(y, list(t.index))
-    ax.set_xlim(0, top * 1.35)
+    _paired_bars(ax, list(t.index), (pref, "preferred"), (placed, "placed"), room=1.35)
     ax.set_xlabel("Placements a year (number)", fontsize=9.5, color=DARK_GREY)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.spines["left"].set_visible(False)
@@ -335,21 +339,7 @@ def demand_against_places(demand: pd.DataFrame, source: str) -> Figure:
     else:
         title = "Registered places against children needing them"
     fig, ax = _figure(title, source)
-    y = np.arange(len(t))[::-1]
-    h = 0.38
-    top = np.nanmax(np.concatenate([pref.to_numpy(dtype=float), places.to_numpy(dtype=float)]))
-    top = top if np.isfinite(top) and top > 0 else 1.0
-    for off, vals, colour, name in (
-        (h / 2, pref, DARK_BLUE, "needing it a year"),
-        (-h / 2, places, ORANGE, "places"),
-    ):
-        v = vals.to_numpy(dtype=float)
-        ax.barh(y + off, np.nan_to_num(v), height=h, color=colour)
-        for yi, x in zip(y, v, strict=True):
-            ax.text((0 if np.isnan(x) else x) + top * 0.01, yi + off, f"{name}: {HIDDEN if np.isnan(x) else f'{x:,.0f}'}",
-                    va="center", fontsize=8.5, color=colour)  # fmt: skip
-    ax.set_yticks(y, list(t.index))
-    ax.set_xlim(0, top * 1.45)
+    _paired_bars(ax, list(t.index), (pref, "needing it a year"), (places, "places"), room=1.45)
     ax.set_xlabel(
         "Children (placements a year) and registered places (number)", fontsize=9.5, color=DARK_GREY
     )

@@ -94,10 +94,10 @@ _NAMES: dict[str, tuple[str, str]] = {
     "suggested_fix": ("kit.checks.fixes", "suggested_fix"),
     # the Person Standard
     "profile_required": ("kit.person.suite", "profile_required"),
-    "person_findings_by_rule": ("kit.person", "findings_by_rule"),
-    "identifier_problems": ("kit.person", "identifier_problems"),
+    "person_findings_by_rule": ("kit.region.persons", "findings_by_rule"),
+    "identifier_problems": ("kit.region.persons", "identifier_problems"),
     "crosswalk_table": ("kit.person", "crosswalk_table"),
-    "check_region_persons": ("kit.person", "check_region_persons"),
+    "check_region_persons": ("kit.region.persons", "check_region_persons"),
     "scoring_table": ("kit.person", "scoring_table"),
     "find_duplicates": ("kit.person", "find_duplicates"),
     "export_jsonld": ("kit.outputs.jsonld", "export_jsonld"),

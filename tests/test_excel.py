@@ -1,5 +1,5 @@
 """The one workbook writer (kit.outputs.excel): text that looks like a formula stays text, in every
-workbook and CSV the kit writes; and the one style (kit.publish.style) owns every colour."""
+workbook and CSV the kit writes; and the one style (kit.core.style) owns every colour."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import pytest
 from conftest import REPO
 
 from kit.analysis.measures import Column, Shape
+from kit.core import style
 from kit.outputs import excel
 from kit.outputs.feedback import write_feedback
 from kit.outputs.quality_report import quality_report_html
-from kit.publish import style
 from kit.publish.report import write_report
 
 HOSTILE = [
@@ -233,12 +233,12 @@ def test_quality_report_shares_the_page_skeleton_and_escapes():
 def test_only_the_style_module_defines_colours():
     found = []
     for path in (REPO / "kit").rglob("*.py"):
-        if path == REPO / "kit" / "publish" / "style.py":
+        if path == REPO / "kit" / "core" / "style.py":
             continue
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if re.search(r"#[0-9A-Fa-f]{6}\b", line):
                 found.append(f"{path.relative_to(REPO)}:{n}")
-    assert found == [], "hex colours outside kit/publish/style.py"
+    assert found == [], "hex colours outside kit/core/style.py"
     assert style.PALETTE == ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
     assert style.TWO_SERIES == ("#12436D", "#F46A25")
     assert style.SEQUENTIAL == ("#12436D", "#2073BC", "#6BACE6")

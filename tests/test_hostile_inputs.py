@@ -23,9 +23,9 @@ import yaml
 from conftest import REPO, SAMPLE_REGION, TEST_KEY, TODAY
 
 from kit.check import check_files
+from kit.core import style
 from kit.core.errors import KitError
 from kit.outputs import write_outputs
-from kit.publish import style
 from kit.region.privacy import normalise_identifier, pseudonymise
 
 CORPUS = REPO / "tests" / "data" / "malformed"

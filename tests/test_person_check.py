@@ -259,7 +259,7 @@ def test_importing_the_person_modules_does_not_import_great_expectations():
 
 
 def test_overview_tables_show_rows_and_rules_not_identifiers(small):
-    from kit.person import findings_by_rule, identifier_problems
+    from kit.region.persons import findings_by_rule, identifier_problems
 
     subject, _ = small
     table = findings_by_rule(subject)

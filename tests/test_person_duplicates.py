@@ -26,7 +26,7 @@ from kit.person.duplicates import (
     iter_clusters,
     scoring_table,
 )
-from kit.person.region import check_region_persons
+from kit.region.persons import check_region_persons
 
 SAMPLE = Path(os.environ.get("KIT_SAMPLE_DATA", REPO / "sample_data"))
 

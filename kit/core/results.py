@@ -5,23 +5,21 @@ Each stage returns new values and :func:`kit.check.check_files` assembles them i
 ``dataclasses.replace`` to make a changed copy). :func:`kit.outputs.write_outputs` puts one on disk.
 
 The types they hold (the source table, the detection, the column matches, the standard, the
-mapping, the checks) belong to the stages that make them; they are named here for readers and
-type checkers only, so this module imports nothing of the kit at run time.
+mapping, the checks) belong to the stages that make them; they are named in comments only, so
+this module imports nothing of the kit.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
 import pandas as pd
 
-if TYPE_CHECKING:  # names for annotations only: core imports nothing above itself
-    from kit.checks.suite import Check
-    from kit.detect import Detection
-    from kit.mapping.suggest import ColumnMatch, Mapping
-    from kit.read.table import SourceTable
-    from kit.standards import Field, Standard
+# The kinds of the fields below belong to the stages above core (kit.read.table.SourceTable,
+# kit.detect.Detection, kit.mapping.suggest.ColumnMatch and Mapping, kit.checks.suite.Check,
+# kit.standards.Standard and Field). Core imports none of them, not even for type checkers, so that
+# no package below depends on one above it; each field's comment names its kind.
 
 # The columns that say where each standard row came from (after the standard's property names).
 PROVENANCE = ["_la", "_source_file", "_source_row"]
@@ -31,9 +29,9 @@ PROVENANCE = ["_la", "_source_file", "_source_row"]
 class FileResult:
     """One file read, detected and mapped, with its row counts."""
 
-    table: SourceTable
-    detection: Detection
-    matches: list[ColumnMatch]
+    table: Any  # kit.read.table.SourceTable
+    detection: Any  # kit.detect.Detection
+    matches: list  # of kit.mapping.suggest.ColumnMatch
     rows_in: int = 0
     rows_blank: int = 0
     rows_rejected: int = 0
@@ -64,21 +62,21 @@ class Checked:
 
     findings: pd.DataFrame
     data: pd.DataFrame
-    checks: tuple[Check, ...] = ()
+    checks: tuple = ()  # of kit.checks.suite.Check
 
 
 @dataclass(frozen=True)
 class CheckResult:
     """Everything a check produced, in memory (``kit.outputs.write_outputs`` puts it on disk)."""
 
-    standard: Standard
+    standard: Any  # kit.standards.Standard
     la: str
     files: list[FileResult]
     data: pd.DataFrame  # the standard table: property names + provenance
     extra: pd.DataFrame  # the LA's own columns, keyed by provenance
     findings: pd.DataFrame
     text: pd.DataFrame  # what the quality checks read: canonical text, or the original where a value failed
-    mapping: Mapping | None = None
+    mapping: Any = None  # kit.mapping.suggest.Mapping, or None
     checked: bool = False  # True once the quality suite has run
     checks: tuple = ()  # the quality checks that ran (kit.checks.Check)
     profile: str | None = None  # a standard with profiles (person): the one the user chose
@@ -102,7 +100,7 @@ class CheckResult:
         mapped = {m.field for f in self.files for m in f.matches if m.applied and m.how != "duplicate"}
         return mapped | {x for f in self.files for x in f.derived}
 
-    def required_fields(self) -> list[Field]:
+    def required_fields(self) -> list:
         """Fields the standard requires here (with a profile: also those the chosen profile requires)."""
         declared = [f.required for f in self.files if f.required is not None]
         core = set().union(*declared) if declared else {f.name for f in self.standard.fields if f.required}

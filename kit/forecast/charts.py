@@ -5,7 +5,7 @@ In: the tables of a :class:`~kit.forecast.result.ForecastResult`. Out: matplotli
 Figure returned by a cell). Every chart follows the Analysis Function's guidance: a title that states
 the finding, labelled axes with units, a source line, the colour-blind-safe palette, and series
 labelled directly where there is room. Colours and matplotlib settings come from
-:mod:`kit.publish.style`, the same as the sufficiency charts.
+:mod:`kit.core.style`, the same as the sufficiency charts.
 """
 
 from __future__ import annotations
@@ -18,10 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from kit.forecast.baseline import METHOD_LABELS
-from kit.forecast.categories import TYPE_LABELS, TYPES
-from kit.forecast.history import quarter_label
-from kit.publish.style import (
+from kit.core.style import (
     DARK_BLUE,
     DARK_GREY,
     DARK_PINK,
@@ -32,6 +29,9 @@ from kit.publish.style import (
     TURQUOISE,
     styled,
 )
+from kit.forecast.baseline import METHOD_LABELS
+from kit.forecast.categories import TYPE_LABELS, TYPES
+from kit.forecast.history import quarter_label
 
 BAND_95, BAND_80 = LIGHT_BLUE, MID_BLUE  # the guidance's sequential blues, for interval bands
 SOURCE = "Source: pooled SSDA903 episodes"

@@ -38,7 +38,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from kit.publish.style import (
+from kit.core.style import (
     EXCEL_ERROR_FILL,
     EXCEL_HEADER_FILL,
     EXCEL_HEADER_TEXT,

@@ -2,7 +2,7 @@
 
 One self-contained file: inline CSS, no scripts, no fonts or links to anywhere, so it opens
 from an email attachment on a machine with no internet. The page skeleton, stylesheet and escaping
-are the regional report's (:mod:`kit.publish.style`): one look, one HTML writer.
+are the regional report's (:mod:`kit.core.style`): one look, one HTML writer.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kit.publish import style
+from kit.core import style
 
 
 def _shade(pct: float) -> str:
@@ -52,7 +52,7 @@ def findings_by_rule(results) -> pd.DataFrame:
 
 
 def quality_report_html(results, title: str = "Data quality report") -> str:
-    """The report as one HTML page (the kit's page skeleton and stylesheet, :mod:`kit.publish.style`)."""
+    """The report as one HTML page (the kit's page skeleton and stylesheet, :mod:`kit.core.style`)."""
     parts = ["<h2>Files checked</h2>"]
     head = ["LA", "version", "rows read", "rows used", "blank", "rejected", "errors", "warnings"]
     rows = []

@@ -6,7 +6,7 @@
 * :mod:`kit.person.identifiers` — NHS number, UPN, ULN and postcode checks (pure functions);
 * :mod:`kit.person.crosswalk` — DfE ethnicity and 903/CIN sex and gender codes to the standard's;
 * :func:`find_duplicates` — likely duplicate people within and across LAs, with a score and reasons;
-* :func:`check_region_persons` — every LA's person extract named in a ``region.yml``, checked.
+* every LA's person extract named in a ``region.yml`` is checked by :mod:`kit.region.persons`.
 
 Importing this package is cheap and imports none of its modules: each name below is imported
 when it is first used (so loading the plug-in does not load the regional or duplicate code).
@@ -17,11 +17,8 @@ from __future__ import annotations
 import importlib
 
 _WHERE = {
-    "check_region_persons": "kit.person.region",
     "crosswalk_table": "kit.person.crosswalk",
     "find_duplicates": "kit.person.duplicates",
-    "findings_by_rule": "kit.person.region",
-    "identifier_problems": "kit.person.region",
     "scoring_table": "kit.person.duplicates",
 }
 

@@ -4,7 +4,7 @@ In: *suppressed* tables from :mod:`kit.publish.suppression` (hidden values are m
 drawn as a gap labelled ``[c]``, never as zero) and a ``source`` line. Out: one matplotlib
 ``Figure`` per chart, whose title states the finding (computed from the data), axes say what
 they measure and in what unit, bars and lines are labelled directly, colours come from the
-Analysis Function's colour-blind-safe palette (:mod:`kit.publish.style`, which also holds the
+Analysis Function's colour-blind-safe palette (:mod:`kit.core.style`, which also holds the
 matplotlib settings each chart is drawn under), and the source sits at the bottom.
 
 matplotlib is imported here (and in the dashboard and report), never by ``import kit``.
@@ -24,8 +24,7 @@ from matplotlib.ticker import FuncFormatter
 
 from kit.analysis.costs import ROUTE_CAVEAT
 from kit.analysis.measures import REGION, TYPES
-from kit.publish.maps import where_map
-from kit.publish.style import (
+from kit.core.style import (
     DARK_BLUE,
     DARK_GREY,
     DARK_PINK,
@@ -35,6 +34,7 @@ from kit.publish.style import (
     TURQUOISE,
     styled,
 )
+from kit.publish.maps import where_map
 from kit.publish.suppression import HIDDEN
 from kit.region.derive import EXTERNAL_ROUTE, FOSTER, RESIDENTIAL, SUPPORTED
 

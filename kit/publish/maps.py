@@ -19,7 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from kit.analysis.availability import OUTSIDE_REGION
-from kit.publish.style import DARK_BLUE, DARK_GREY, ORANGE, TEXT, TURQUOISE, styled
+from kit.core.style import DARK_BLUE, DARK_GREY, ORANGE, TEXT, TURQUOISE, styled
 from kit.region.derive import RESIDENTIAL, SUPPORTED, TYPE_KEYS
 
 SIZE = (8.0, 7.2)

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from kit.core import style
 from kit.core.findings import column_letter
-from kit.publish import style
-from kit.publish.style import esc
+from kit.core.style import esc
 from kit.publish.suppression import HIDDEN, as_text, small_counts_shown, suppress_tables
 from kit.region.config import MIN_SUPPRESS_BELOW
 

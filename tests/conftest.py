@@ -9,9 +9,11 @@ file per worker at a time so that a notebook's cells run in order in one kernel)
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -100,3 +102,19 @@ def regional_dataset():
 @pytest.fixture(scope="session")
 def checked_sample_las() -> dict:
     return sample_la_checks()
+
+
+@contextlib.contextmanager
+def no_hang(seconds: int = 20):
+    """Fail (rather than wait for ever) if something opens a named pipe for reading."""
+
+    def stop(signum, frame):
+        raise AssertionError("a reader opened the named pipe and waited for a writer")
+
+    old = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)

@@ -9,10 +9,8 @@ folder. The whole-region test (an LA with no usable rows, web addresses in names
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPO, SAMPLE_REGION, TEST_KEY, TODAY
+from conftest import REPO, SAMPLE_REGION, TEST_KEY, TODAY, no_hang
 
 from kit.check import check_files
 from kit.core import style
@@ -47,22 +45,6 @@ def one_plain_line(proc: subprocess.CompletedProcess, *words: str) -> str:
     for word in words:
         assert word in lines[0], lines[0]
     return lines[0]
-
-
-@contextlib.contextmanager
-def no_hang(seconds: int = 20):
-    """Fail (rather than wait for ever) if something opens a named pipe for reading."""
-
-    def stop(signum, frame):
-        raise AssertionError("a reader opened the named pipe and waited for a writer")
-
-    old = signal.signal(signal.SIGALRM, stop)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def rules_by_row(result) -> dict[int, set[str]]:

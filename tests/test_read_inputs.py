@@ -7,10 +7,8 @@ workbook gives the same table as clean UTF-8 text, and the codes ``NA`` and ``No
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +16,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import REPO
+from conftest import REPO, no_hang
 
 from kit.core.errors import KitError
 from kit.mapping.suggest import load_mapping
@@ -150,22 +148,6 @@ def test_a_reference_table_keeps_user_row_numbers_and_reports_mixed_lines(tmp_pa
 # Files that are not files
 
 
-@contextlib.contextmanager
-def _no_hang(seconds: int = 20):
-    """Fail (rather than wait for ever) if something opens a named pipe for reading."""
-
-    def stop(signum, frame):
-        raise AssertionError("a reader opened the named pipe and waited for a writer")
-
-    old = signal.signal(signal.SIGALRM, stop)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
-
-
 READERS = {
     "read_file": read_file,
     "read_table": read_table,
@@ -183,7 +165,7 @@ def test_a_named_pipe_given_as_an_input_file_is_one_sentence(tmp_path, reader):
     fifo = tmp_path / "2025-26" / "episodes.csv"
     fifo.parent.mkdir()
     os.mkfifo(fifo)
-    with _no_hang(), pytest.raises(KitError, match=r"is a named pipe \(FIFO\), not a file saved on disk"):
+    with no_hang(), pytest.raises(KitError, match=r"is a named pipe \(FIFO\), not a file saved on disk"):
         READERS[reader](fifo)
 
 

@@ -29,7 +29,8 @@ from kit.core.findings import Finding, to_frame
 from kit.core.paths import LA_CODE_RULE, is_safe_code
 from kit.core.results import CheckResult, Converted, FileResult
 from kit.detect import Detection, detect
-from kit.mapping.suggest import ColumnMatch, Mapping, load_mapping, suggest_mapping
+from kit.mapping.mapping_file import Mapping, load_mapping
+from kit.mapping.suggest import ColumnMatch, suggest_mapping
 from kit.read import SourceTable, read_file
 from kit.standards import Standard, normalise_header
 

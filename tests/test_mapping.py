@@ -11,13 +11,11 @@ from conftest import REPO
 from kit import standards
 from kit.check import check_files
 from kit.core.errors import KitError
+from kit.mapping.mapping_file import Mapping, load_mapping, save_mapping
 from kit.mapping.suggest import (
-    Mapping,
     describe_matches,
-    load_mapping,
     mapping_from_matches,
     missing_fields,
-    save_mapping,
     suggest_mapping,
     unknown_values,
 )

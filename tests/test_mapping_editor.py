@@ -10,7 +10,7 @@ from conftest import REPO
 from kit import standards
 from kit.check import check_files
 from kit.mapping.editor import KEEP, LEAVE, mapping_editor
-from kit.mapping.suggest import load_mapping
+from kit.mapping.mapping_file import load_mapping
 from kit.read.files import read_file
 
 sys.path.insert(0, str(REPO / "tests" / "data" / "malformed"))

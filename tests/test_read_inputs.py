@@ -19,7 +19,7 @@ import pytest
 from conftest import REPO, no_hang
 
 from kit.core.errors import KitError
-from kit.mapping.suggest import load_mapping
+from kit.mapping.mapping_file import load_mapping
 from kit.outputs.feedback import copy_with_fixes
 from kit.read import read_file, read_table, read_text
 from kit.region.ofsted import read_register

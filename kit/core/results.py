@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 # The kinds of the fields below belong to the stages above core (kit.read.table.SourceTable,
-# kit.detect.Detection, kit.mapping.suggest.ColumnMatch and Mapping, kit.checks.suite.Check,
+# kit.detect.Detection, kit.mapping.suggest.ColumnMatch, kit.mapping.mapping_file.Mapping, kit.checks.suite.Check,
 # kit.standards.Standard and Field). Core imports none of them, not even for type checkers, so that
 # no package below depends on one above it; each field's comment names its kind.
 
@@ -76,7 +76,7 @@ class CheckResult:
     extra: pd.DataFrame  # the LA's own columns, keyed by provenance
     findings: pd.DataFrame
     text: pd.DataFrame  # what the quality checks read: canonical text, or the original where a value failed
-    mapping: Any = None  # kit.mapping.suggest.Mapping, or None
+    mapping: Any = None  # kit.mapping.mapping_file.Mapping, or None
     checked: bool = False  # True once the quality suite has run
     checks: tuple = ()  # the quality checks that ran (kit.checks.Check)
     profile: str | None = None  # a standard with profiles (person): the one the user chose

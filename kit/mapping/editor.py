@@ -9,8 +9,8 @@
 One row per source column: a drop-down of the standard's fields (what the kit suggested is
 preselected) and a label saying how it matched and how sure the kit is. One row per value the
 kit does not know: a drop-down of the field's codes and how many rows hold the value. Every
-choice updates :attr:`MappingEditor.mapping` at once (a :class:`kit.mapping.suggest.Mapping`); the Save
-button writes it with :func:`kit.mapping.suggest.save_mapping`, and the status label says what happened.
+choice updates :attr:`MappingEditor.mapping` at once (a :class:`kit.mapping.mapping_file.Mapping`); the Save
+button writes it with :func:`kit.mapping.mapping_file.save_mapping`, and the status label says what happened.
 
 Nothing here prints: results go into widget values, so the editor behaves the same in a
 browser, under nbval and in plain pytest (``Output`` widgets do not capture there).
@@ -23,14 +23,8 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from kit.core.errors import KitError
-from kit.mapping.suggest import (
-    ColumnMatch,
-    Mapping,
-    mapping_from_matches,
-    save_mapping,
-    suggest_mapping,
-    unknown_values,
-)
+from kit.mapping.mapping_file import Mapping, save_mapping
+from kit.mapping.suggest import ColumnMatch, mapping_from_matches, suggest_mapping, unknown_values
 from kit.read.files import SourceTable
 from kit.standards import Standard
 

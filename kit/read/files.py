@@ -42,6 +42,7 @@ from kit import standards
 from kit.core.errors import KitError
 from kit.core.findings import Finding, column_letter
 from kit.read.excel import OLE_SIGNATURE, excel_text, first_sheet, read_workbook, sheet_rows, worksheets
+from kit.read.structure import ReportShape
 from kit.read.table import (
     HeaderRule,
     SourceTable,
@@ -417,7 +418,7 @@ def _read_any(path: Path, choose, header_rule: HeaderRule) -> SourceTable:
     return table
 
 
-def read_file(path: str | Path, sheet: str | None = None) -> SourceTable:
+def read_file(path: str | Path, sheet: str | None = None, shape: ReportShape | None = None) -> SourceTable:
     """Read an LA's CSV or Excel file, finding its header row (and, for Excel, its data sheet).
 
     The kind of file is decided by its content, not its name (a CSV saved with an .xlsx name

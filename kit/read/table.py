@@ -10,6 +10,7 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,6 +47,8 @@ class SourceTable:
     encoding: str | None = None
     delimiter: str | None = None
     template_rows: dict[int, str] = field(default_factory=dict)  # row -> why it is not data
+    report_rows: dict[int, str] = field(default_factory=dict)  # title, footer, repeated header rows -> why
+    shape: Any = None  # the kit.read.structure.ReportShape found or applied (None before reading)
     findings: list[Finding] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
 

@@ -11,10 +11,9 @@ from conftest import REPO
 from kit import standards
 from kit.check import check_files
 from kit.core.errors import KitError
-from kit.mapping.mapping_file import Mapping, load_mapping, save_mapping
+from kit.mapping.mapping_file import Mapping, load_mapping, mapping_from_matches, save_mapping
 from kit.mapping.suggest import (
     describe_matches,
-    mapping_from_matches,
     missing_fields,
     suggest_mapping,
     unknown_values,

@@ -23,8 +23,8 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from kit.core.errors import KitError
-from kit.mapping.mapping_file import Mapping, save_mapping
-from kit.mapping.suggest import ColumnMatch, mapping_from_matches, suggest_mapping, unknown_values
+from kit.mapping.mapping_file import Mapping, mapping_from_matches, save_mapping
+from kit.mapping.suggest import ColumnMatch, suggest_mapping, unknown_values
 from kit.read.files import SourceTable
 from kit.standards import Standard
 

@@ -232,3 +232,21 @@ def load_mapping(path: str | Path) -> Mapping:
         notes=str(data.get("notes") or ""),
         path=path,
     )
+
+
+def mapping_from_matches(
+    matches: list, std: Standard, la: str = "", existing: Mapping | None = None
+) -> Mapping:
+    """A mapping that records the current column matches (for saving after review)."""
+    mapping = existing or Mapping()
+    mapping.standard, mapping.version = std.standard, std.version
+    if la:
+        mapping.la = la
+    seen: set[str] = set()
+    for m in matches:
+        # A header that appears twice is one entry in the file: the first column's (a second
+        # "child_ID" must not overwrite the first with null and lose every child ID next quarter).
+        if m.header.strip() and m.header not in seen:
+            mapping.columns[m.header] = m.field if m.how not in ("unmapped", "duplicate") else None
+            seen.add(m.header)
+    return mapping

@@ -209,24 +209,6 @@ def missing_fields(
     ]
 
 
-def mapping_from_matches(
-    matches: list[ColumnMatch], std: Standard, la: str = "", existing: Mapping | None = None
-) -> Mapping:
-    """A mapping that records the current column matches (for saving after review)."""
-    mapping = existing or Mapping()
-    mapping.standard, mapping.version = std.standard, std.version
-    if la:
-        mapping.la = la
-    seen: set[str] = set()
-    for m in matches:
-        # A header that appears twice is one entry in the file: the first column's (a second
-        # "child_ID" must not overwrite the first with null and lose every child ID next quarter).
-        if m.header.strip() and m.header not in seen:
-            mapping.columns[m.header] = m.field if m.how not in ("unmapped", "duplicate") else None
-            seen.add(m.header)
-    return mapping
-
-
 def list_standards_for_mapping() -> list[str]:
     return sorted({s for s, _ in standards.available()})
 

@@ -36,6 +36,7 @@ BLOCKS = {
     PER_CHILD: "Children (from the placement's sibling numbers)",
 }
 GROUP_COLUMNS = ["la", "child", "group", "size"]
+ACROSS = "Across LAs"  # the breakdown row of sibling groups whose children are recorded by several LAs
 
 
 def _latest(placements: pd.DataFrame) -> pd.DataFrame:
@@ -55,18 +56,33 @@ def _home(p: pd.DataFrame) -> pd.Series:
 
 
 def group_outcomes(placements: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
-    """One row per sibling group that can be judged: ``la``, ``group``, ``placed`` (children placed), ``apart``."""
+    """One row per sibling group that can be judged: ``la``, ``group``, ``placed`` (children placed), ``apart``.
+
+    A group's children are found in the placements by LA and pseudonym (person IDs are LA-local). A
+    group joined across LAs (``kit.region.persons.sibling_groups_across``: its ``las`` name several)
+    counts once, under :data:`ACROSS`, so the LA rows and that row still add up to the region's; a
+    person recorded by two LAs (``person``) is one child, judged at their latest placement.
+    """
     if groups is None or not len(groups) or not len(placements):
         return pd.DataFrame(columns=["la", "group", "placed", "apart"])
-    latest = _latest(placements)
-    home = dict(zip(latest["child"].astype(str), _home(latest), strict=True))
-    g = groups.assign(child=groups["child"].astype(str))
-    g = g[g["child"].isin(home)]
-    g = g.assign(_home=g["child"].map(home))
+    latest = _latest(
+        placements.assign(_key=placements["la"].astype(str) + "|" + placements["child"].astype(str))
+    )
+    latest = latest.assign(_home=_home(latest)).drop_duplicates("_key", keep="last")
+    home = dict(zip(latest["_key"], latest["_home"], strict=True))
+    start = dict(zip(latest["_key"], latest["_start"], strict=True))
+    g = groups.assign(_key=groups["la"].astype(str) + "|" + groups["child"].astype(str))
+    if "person" not in g:
+        g = g.assign(person=g["_key"])
+    g = g[g["_key"].isin(home)]
+    g = g.assign(_home=g["_key"].map(home), _start=g["_key"].map(start))
+    g = g.sort_values("_start", kind="stable", na_position="first").drop_duplicates("person", keep="last")
     rows = []
-    for (la, group), members in g.groupby(["la", "group"], sort=True):
+    for group, members in g.groupby("group", sort=True):
         if len(members) < 2 or members["_home"].isna().any():
             continue  # fewer than two children placed, or a home not recorded: not judged
+        spans = members["las"].iloc[0] if "las" in members else ""
+        la = ACROSS if ";" in str(spans) or members["la"].nunique() > 1 else members["la"].iloc[0]
         rows.append(
             {"la": la, "group": group, "placed": len(members), "apart": members["_home"].nunique() > 1}
         )
@@ -114,8 +130,13 @@ def sibling_groups_placed(
     )
     rows: list[dict] = []
     if las:
-        groups = sibling_groups[sibling_groups["la"].astype(str).isin(las)]
-        judged = group_outcomes(placements[in_rel], groups)
+        # A group with a child of an LA that supplies relationships; its members recorded by another LA
+        # (joined through a shared identifier) are judged with it.
+        touched = set(sibling_groups.loc[sibling_groups["la"].astype(str).isin(las), "group"])
+        groups = sibling_groups[sibling_groups["group"].isin(touched)]
+        member = set(groups["la"].astype(str) + "|" + groups["child"].astype(str))
+        key = placements["la"].astype(str) + "|" + placements["child"].astype(str)
+        judged = group_outcomes(placements[in_rel | key.isin(member)], groups)
         rows += _block(BLOCKS[PER_GROUP], PER_GROUP, judged["la"], judged["apart"])
     children = child_outcomes(placements[~in_rel])
     if len(children) or not las:
@@ -133,17 +154,19 @@ MEASURES = (
         "Sibling groups placed together or apart",
         "Brothers and sisters who are all in care and placed, and whether they live together. Where the LA "
         "supplies relationships, each sibling group counts once: apart when its placed children are not all "
-        "in the same home (same provider URN and placement district). Elsewhere each child counts once: "
+        "in the same home (same provider URN and placement district); a group whose children are recorded by two "
+        "LAs (the same NHS number, UPN or ULN in both extracts) counts once, in the row 'Across LAs'. Elsewhere each child counts once: "
         "apart when fewer siblings were placed with the child than the care plan said.",
         "Sibling groups with at least two children placed (LAs that supply relationships); children whose "
         "care plan said to live with at least one sibling (the other LAs). The column 'counted_per' says which.",
         "The two blocks count different things (groups, children) and are never added together. A group "
         "whose placed children's home is not recorded is left out; siblings the LA has no record of are not "
         "in any group; 'the same home' is the same URN and district, so two foster homes of one agency in one "
-        "district look like one.",
+        "district look like one; a sibling recorded by another LA without a shared NHS number, UPN or ULN "
+        "makes a second group.",
         sibling_groups_placed,
         _RATE,
     ),
 )
 
-__all__ = ["BLOCKS", "MEASURES", "child_outcomes", "group_outcomes", "sibling_groups_placed"]
+__all__ = ["ACROSS", "BLOCKS", "MEASURES", "child_outcomes", "group_outcomes", "sibling_groups_placed"]

@@ -27,6 +27,12 @@ def _las_with_relationships():
     return [la for la in _region()["las"] if la.get("relationships")]
 
 
+def _cross_la_truth() -> pd.DataFrame:
+    return pd.read_csv(
+        SAMPLE_DIR / "person" / "sibling_groups_across_truth.csv", dtype=str, keep_default_na=False
+    )
+
+
 def test_the_sample_region_has_relationship_extracts_for_some_las():
     las = _las_with_relationships()
     assert 0 < len(las) < len(_region()["las"])
@@ -91,11 +97,15 @@ def test_sibling_groups_come_from_the_sibling_links_and_match_the_families():
     )  # fmt: skip
     groups = sibling_groups(links_of(result.data, result.standard))
     assert len(groups) and (groups["size"] >= 2).all()
-    # Every member of a group is a child of the children's extract (the mothers are linked by parent codes).
+    # Every member of a group is a child of the children's extract (the mothers are linked by parent
+    # codes), or a brother or sister another LA looks after, recorded in the family file.
     children = set(
         result.data.loc[result.data["_source_file"] == entry["persons"].split("/")[-1], "personId"]
     )
-    assert set(groups["person"]) <= children
+    across = _cross_la_truth()
+    elsewhere = set(across.loc[across["la"] == entry["code"], "person_id"])
+    assert elsewhere and elsewhere <= set(groups["person"])
+    assert set(groups["person"]) <= children | elsewhere
 
 
 @pytest.mark.slow
@@ -118,7 +128,34 @@ def test_the_region_pools_pseudonymised_links_and_sibling_groups_of_the_las_that
             raw |= set(pd.read_csv(SAMPLE_DIR / p, dtype=str, keep_default_na=False).iloc[:, 0])
     assert not (set(rel["child"]) | set(rel["related"])) & raw
     assert set(groups["child"]) & set(ds.placements["child"].astype(str))
-    assert (groups["size"] >= 2).all() and set(groups["la"]) <= set(ds.relationship_las)
+    assert (groups["size"] >= 2).all()
+    # A group reaches another LA only through a record that LA holds of a group member (its person extract).
+    outside = set(groups["la"]) - set(ds.relationship_las)
+    assert outside and groups.loc[groups["la"].isin(outside), "las"].str.contains(";").all()
+
+
+@pytest.mark.slow
+def test_a_sibling_looked_after_by_another_la_joins_the_group_through_the_shared_nhs_number(regional_dataset):
+    from conftest import TEST_KEY
+
+    from kit.region.privacy import pseudonymise
+
+    groups = regional_dataset.sibling_groups
+    truth = _cross_la_truth()
+    assert len(truth) >= 2 * len(regional_dataset.relationship_las)
+    for row in truth.itertuples():
+        # The other LA's record of the sibling is in the same group as this LA's children.
+        other = pseudonymise(pd.Series([row.person_id_other]), TEST_KEY, la=row.la_other).iat[0]
+        kids = pseudonymise(pd.Series(row.group_children.split(";")), TEST_KEY, la=row.la).tolist()
+        mine = groups[(groups["la"] == row.la) & groups["child"].isin(kids)]
+        theirs = groups[(groups["la"] == row.la_other) & (groups["child"] == other)]
+        assert len(mine) == len(kids) and len(theirs) == 1, row
+        assert set(mine["group"]) == set(theirs["group"]), row
+        assert {row.la, row.la_other} <= set(theirs["las"].iat[0].split(";"))
+        # The sibling's two records (this LA's family file, the other LA's extract) are one person.
+        here = pseudonymise(pd.Series([row.person_id]), TEST_KEY, la=row.la).iat[0]
+        same = groups[(groups["la"] == row.la) & (groups["child"] == here)]
+        assert len(same) == 1 and same["person"].iat[0] == theirs["person"].iat[0]
 
 
 @pytest.mark.slow
@@ -126,7 +163,7 @@ def test_siblings_are_counted_per_group_where_relationships_are_supplied_and_per
     regional_dataset,
 ):
     from kit.analysis import analysis_scope, sufficiency_tables
-    from kit.analysis.siblings import BLOCKS, PER_CHILD, PER_GROUP
+    from kit.analysis.siblings import ACROSS, BLOCKS, PER_CHILD, PER_GROUP
     from kit.publish.suppression import suppress_tables
 
     ds = regional_dataset
@@ -138,7 +175,8 @@ def test_siblings_are_counted_per_group_where_relationships_are_supplied_and_per
     per_group = table[table["counted_per"] == PER_GROUP]
     per_child = table[table["counted_per"] == PER_CHILD]
     region = per_group["group"].iloc[0]
-    assert set(per_group["group"]) - {region} == set(ds.relationship_las)
+    # The LAs that supply relationships, and one row for the groups that reach across LAs (counted once).
+    assert set(per_group["group"]) - {region} == {*ds.relationship_las, ACROSS}
     assert not set(per_child["group"]) & set(ds.relationship_las)
     assert set(table["breakdown"]) == {BLOCKS[PER_GROUP], BLOCKS[PER_CHILD]}
     for block in (per_group, per_child):  # each block adds up to its own Region row, never to the other's

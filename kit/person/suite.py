@@ -201,7 +201,52 @@ def build_person_checks(
         own = [c for c in own if set(c.fields) <= present]
     if links_only:
         return _relationship_table_checks(shared + own, std)
-    return shared + own
+    return _one_row_per_link(shared + own, std, profile, present)
+
+
+def _one_row_per_link(
+    checks: list[Check], std: Standard, profile: str, present: set[str] | None
+) -> list[Check]:
+    """A person extract with a related-person column holds one row per link, so a person's ID repeats.
+
+    There the person-ID uniqueness check is on the person and the related person together (the same
+    person twice with the same related person, or twice with none, is still a duplicate record). A
+    profile whose ``relatedPerson`` cardinality is at most one (the connected profile: "at most one
+    relationship") gets a warning on a person with several links instead of an error: the records
+    are right, but the national shape of that profile takes one relationship per person record.
+    """
+    person, related = columns(std)[:2]
+    if present is None or related not in present:
+        return checks
+    at_most = str(
+        ((std.raw.get("profiles") or {}).get(profile) or {}).get("cardinality", {}).get("relatedPerson", "")
+    )
+    title = profile_title(std, profile).lower()
+    out = []
+    for c in checks:
+        if c.expectation != "ExpectColumnValuesNotToRepeatEarlierValues" or c.fields != [person]:
+            out.append(c)
+            continue
+        out.append(
+            replace(
+                c, expectation="ExpectRowsNotToRepeatEarlierRows",
+                kwargs={"column_list": [person, related], "skip_if_any_missing": False}, fields=[person, related],
+                sentence=f"no two rows share the same {person} and {related} (one row per link)",
+            )
+        )  # fmt: skip
+        if at_most.endswith("..1"):
+            out.append(
+                Check(
+                    f"{person}.one_relationship_in_profile", "one_relationship_in_profile", "warning", person,
+                    "ExpectColumnValuesNotToRepeatEarlierValues", {"column": person},
+                    f"LA person ID {{value}} has more than one relationship, but the {title} profile of the Person "
+                    f"Standard takes at most one per record (relatedPerson {at_most}): send the other links from "
+                    "the child's record, or as a relationships table (--profile relationships).",
+                    f"a person has at most one relationship ({title} profile)", [person],
+                    f"standard: profiles.{profile}.cardinality.relatedPerson",
+                )
+            )  # fmt: skip
+    return out
 
 
 __all__ = [

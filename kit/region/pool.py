@@ -30,6 +30,7 @@ from kit.region import derive as D
 from kit.region import join as J
 from kit.region.config import LAConfig, RegionConfig
 from kit.region.ofsted import read_register
+from kit.region.persons import IDENTITY_COLUMNS, explain_groups, person_identities, sibling_groups_across
 from kit.region.postcodes import read_districts
 from kit.region.privacy import (
     drop_internal,
@@ -226,8 +227,9 @@ def _no_rows_finding(la: LAConfig, result: CheckResult) -> Finding:
 RELATIONSHIP_COLUMNS = ["la", "child", "related", "kinds"]
 
 
-def _relationship_links(la: LAConfig, key: bytes, today=None) -> pd.DataFrame:
-    """The LA's links between people (its relationship extracts, read with its person extract), pseudonymised.
+def _relationship_links(la: LAConfig, key: bytes, today=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The LA's links between people (its relationship extracts, read with its person extract), pseudonymised,
+    and who its people are region-wide (:func:`kit.region.persons.person_identities`).
 
     The person and the related person get the pseudonym ``child`` would (same key, same LA scope),
     so a link's child is the pooled placements' child. The links' own checks are ``kit check
@@ -246,10 +248,11 @@ def _relationship_links(la: LAConfig, key: bytes, today=None) -> pd.DataFrame:
         run_checks=False,
         today=today,
     )
+    identities = person_identities(result.data, la.code, key)
     links = links_of(result.data, result.standard)
     if not len(links):
-        return pd.DataFrame(columns=RELATIONSHIP_COLUMNS)
-    return pd.DataFrame(
+        return pd.DataFrame(columns=RELATIONSHIP_COLUMNS), identities
+    frame = pd.DataFrame(
         {
             "la": la.code,
             "child": pseudonymise(links["person"], key, la=la.code),
@@ -257,29 +260,22 @@ def _relationship_links(la: LAConfig, key: bytes, today=None) -> pd.DataFrame:
             "kinds": links["kinds"].map(";".join).astype("string"),
         }
     ).drop_duplicates(ignore_index=True)
+    return frame, identities
 
 
-def _sibling_groups(links: pd.DataFrame) -> pd.DataFrame:
-    """Sibling groups of the pooled, pseudonymised links (``kit.person.relationships.sibling_groups``), with each child's LA."""
-    from kit.person.relationships import sibling_groups
-
-    if not len(links):
-        return pd.DataFrame(columns=["la", "child", "group", "size"])
-    groups = sibling_groups(
-        pd.DataFrame(
-            {
-                "person": links["child"].astype(str),
-                "related": links["related"].astype(str),
-                "kinds": links["kinds"].fillna("").str.split(";").map(tuple),
-            }
-        )
-    ).rename(columns={"person": "child"})
-    la_of = dict(zip(links["child"].astype(str), links["la"], strict=True))
-    la_of.update(
-        {r: la for r, la in zip(links["related"].astype(str), links["la"], strict=True) if r not in la_of}
+def _person_identities(la: LAConfig, key: bytes, today=None) -> pd.DataFrame:
+    """Who an LA's people are region-wide, from its person extract alone (an LA with no relationship
+    extract can still hold the record that joins another LA's sibling group)."""
+    result = check_files(
+        [str(la.persons)],
+        standard="person",
+        la=la.code,
+        mapping=str(la.person_mapping) if la.person_mapping else None,
+        profile="subject_of_care",
+        run_checks=False,
+        today=today,
     )
-    groups.insert(0, "la", groups["child"].map(la_of))
-    return groups
+    return person_identities(result.data, la.code, key)
 
 
 def _la_rates(la: LAConfig, frame: pd.DataFrame, version: str) -> dict:
@@ -457,6 +453,7 @@ def build_regional_dataset(
     all_episodes, headers, uascs, finding_frames, rates = [], [], [], [], []
     stats: dict[str, dict] = {}
     relationship_frames: list[pd.DataFrame] = []
+    identity_frames: list[pd.DataFrame] = []
     for la in bar:
         bar.set_postfix_str(la.code)
         t_la = time.perf_counter()
@@ -498,7 +495,9 @@ def build_regional_dataset(
             result, findings=to_frame(pd.concat([result.findings, to_frame(found)], ignore_index=True))
         )
         if la.relationships:
-            relationship_frames.append(_relationship_links(la, key, today))
+            links, identities = _relationship_links(la, key, today)
+            relationship_frames.append(links)
+            identity_frames.append(identities)
         if on_la is not None:
             on_la(la.code, result)
         result = _release(result, source_too=on_la is not None)
@@ -572,11 +571,23 @@ def build_regional_dataset(
         if relationship_frames
         else pd.DataFrame(columns=RELATIONSHIP_COLUMNS)
     )
+    if relationship_frames:
+        # The same child recorded by an LA that supplies no relationships can still join a group.
+        identity_frames += [
+            _person_identities(la, key, today) for la in config.las if la.persons and not la.relationships
+        ]
+    identities = (
+        pd.concat(identity_frames, ignore_index=True)
+        if identity_frames
+        else pd.DataFrame(columns=IDENTITY_COLUMNS)
+    )
     timings["pool"] = time.perf_counter() - t3
     timings["total"] = time.perf_counter() - t_all
     notes = list(config.notes)
     if not quality_checks:
         notes.append("The standard's quality checks were skipped (quality_checks=False).")
+    sibling_groups = sibling_groups_across(relationships, identities)
+    notes += explain_groups(sibling_groups)
     return RegionalDataset(
         config=config,
         placements=placements,
@@ -594,7 +605,7 @@ def build_regional_dataset(
         quality_checked=quality_checks,
         notes=notes,
         relationships=relationships,
-        sibling_groups=_sibling_groups(relationships),
+        sibling_groups=sibling_groups,
         relationship_las=tuple(la.code for la in config.las if la.relationships),
     )
 

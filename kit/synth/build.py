@@ -99,7 +99,9 @@ def build_region(out: Path, seed: int, n_las: int, years: int) -> Path:
         write_persons(out, persons, geo)
         answer += [{k: r[k] for k in ANSWER_COLUMNS} for r in persons.answer_rows]
         # A generator of its own, so that adding relationship files leaves every other file as it was.
-        relations = build_relationships(children, persons, geo, out, np.random.default_rng([seed, 18]))
+        relations = build_relationships(
+            children, persons, geo, out, np.random.default_rng([seed, 18]), np.random.default_rng([seed, 19])
+        )
         answer += [{k: r[k] for k in ANSWER_COLUMNS} for r in relations.answer_rows]
         persons.relationships, persons.relationship_mappings = relations.files, relations.mappings
     refs = write_reference(out, providers, geo)

@@ -11,6 +11,12 @@ For each LA in ``RELATIONSHIP_LAS`` it writes, in that LA's style:
   "Sibling - half") or the standard's codes;
 * ``<code>_relationships_mapping.yml``: the saved mapping for the three files checked together.
 
+Some sibling groups reach across LAs (``CROSS_LA_GROUPS`` per LA): a brother or sister looked after
+by another LA of the region is a family member in this LA's family file, with the NHS number that
+LA's person extract also holds, linked to the group like any sibling. The kit joins the two records
+through the NHS number (``kit.region.persons.sibling_groups_across``); the truth is
+``person/sibling_groups_across_truth.csv``.
+
 Planted defects (one of each per LA, listed in the answer key with the rows they spoil): a code
 that is not a relationship, a person related to themselves, a link to a person not in the extract,
 a missing link back, a contradictory pair, a mother too young to be a mother, a duplicate link and a
@@ -41,6 +47,8 @@ SPELLINGS = (
 MAPPED_VALUES = ({"Birth mother": "NMTH", "Sibling - half": "HSIB"}, {})
 NOT_A_CODE = "Godparent"  # no PersonRelationshipCode means this (the standard has no godparent)
 NOBODY = "F999999"  # a related person's ID that no file holds
+CROSS_LA_GROUPS = 3  # sibling groups per LA with a brother or sister looked after by another LA
+CROSS_TRUTH = ("la", "person_id", "la_other", "person_id_other", "group_children")
 
 
 @dataclass
@@ -48,6 +56,7 @@ class RelationshipOutputs:
     files: dict[str, list[str]] = field(default_factory=dict)  # LA code -> [family file, links file]
     mappings: dict[str, str] = field(default_factory=dict)
     answer_rows: list[dict] = field(default_factory=list)
+    cross_la: list[dict] = field(default_factory=list)  # rows of CROSS_TRUTH
 
 
 def _answer(la, row, col, fld, kind, severity, value):
@@ -55,11 +64,48 @@ def _answer(la, row, col, fld, kind, severity, value):
             "kind": kind, "expected_severity": severity, "value": value}  # fmt: skip
 
 
+def _cross_la_candidates(children: pd.DataFrame, persons: PersonOutputs, geo) -> pd.DataFrame:
+    """Children who can be another LA's child's brother or sister: alone in their LA's family, never moved
+    between LAs, and with the NHS number their LA's extract holds unspoiled (so the kit can join them)."""
+    rows = []
+    moved_from = set(children["transfer_from"].to_numpy().tolist())
+    for la_obj in geo.region_las:
+        extract = persons.extracts[la_obj.code]
+        written = extract.iloc[:, 6].astype(str).str.replace(" ", "", regex=False).to_numpy()
+        rows.append(pd.DataFrame({"la": la_obj.code, "row": np.arange(len(extract)), "child": extract.attrs["child"],
+                                  "id": extract.iloc[:, 0].astype(str).to_numpy(), "written": written}))  # fmt: skip
+    frame = pd.concat(rows, ignore_index=True)
+    c = children.set_index("child")
+    size = c.groupby("family").size()
+    frame["dob"] = c.loc[frame["child"], "dob"].to_numpy().astype("int64")
+    frame["nhs"] = c.loc[frame["child"], "nhs"].astype(str).to_numpy()
+    alone = size.loc[c.loc[frame["child"], "family"]].to_numpy() == 1
+    kept = (
+        alone
+        & (frame["written"] == frame["nhs"]).to_numpy()
+        & (frame["nhs"] != "").to_numpy()
+        & (c.loc[frame["child"], "transfer_from"].to_numpy() < 0)
+        & ~frame["child"].isin(moved_from).to_numpy()
+    )
+    return frame[kept].reset_index(drop=True)
+
+
 def build_relationships(
-    children: pd.DataFrame, persons: PersonOutputs, geo, out_dir: Path, rng: np.random.Generator
+    children: pd.DataFrame,
+    persons: PersonOutputs,
+    geo,
+    out_dir: Path,
+    rng: np.random.Generator,
+    cross_rng: np.random.Generator | None = None,
 ) -> RelationshipOutputs:
-    """Write the family and relationship files of the LAs in ``RELATIONSHIP_LAS``; return their paths and answer rows."""
+    """Write the family and relationship files of the LAs in ``RELATIONSHIP_LAS``; return their paths and answer rows.
+
+    ``cross_rng`` chooses the sibling groups that reach across LAs (a generator of its own, so the
+    planted defects stay where they were); without it no group does.
+    """
     out = RelationshipOutputs()
+    candidates = _cross_la_candidates(children, persons, geo) if cross_rng is not None else None
+    used: set[str] = set()
     folder = out_dir / "person"
     by_child = children.set_index("child")
     for la_obj in geo.region_las:
@@ -137,6 +183,12 @@ def build_relationships(
         g_age = spoil["age"]
         fam_frame.loc[fam_frame["group"] == g_age, "dob"] = int(dob[groups[g_age]].max()) - 9 * 365
         age_rows = [int(x) for x in rows["age"] if table.at[x, "_kind"] in ("mother", "child")]
+        if candidates is not None:
+            members = _add_cross_la_siblings(
+                la_obj, groups, set(spoil.values()), ids, dob, male, mothers, table, words, style, candidates,
+                used, by_child, cross_rng, out,
+            )  # fmt: skip
+            fam_frame = pd.concat([fam_frame, pd.DataFrame(members)], ignore_index=True)
         # Build the final row order: drop the removed link back, repeat the duplicated link after itself.
         order = []
         for x in table.index:
@@ -193,6 +245,9 @@ def build_relationships(
                     val(r_period, 3))
         )  # fmt: skip
         # Files
+        fam_frame = fam_frame.reindex(columns=["id", "given", "family", "dob", "group", "sex", "nhs"]).astype(
+            {"sex": object, "nhs": object}
+        )
         stem = f"{code}_{la_obj.name.lower()}"
         family_path = folder / f"{stem}_family.csv"
         fam_out = pd.DataFrame(
@@ -201,7 +256,8 @@ def build_relationships(
                 style.headers[1]: fam_frame["given"],
                 style.headers[2]: fam_frame["family"],
                 style.headers[3]: _fmt_dates(fam_frame["dob"].to_numpy(), style.date_format),
-                style.headers[4]: "2",
+                style.headers[4]: fam_frame["sex"].fillna("2"),  # mothers: "2"
+                style.headers[6]: fam_frame["nhs"].fillna(""),
             }
         )
         family_path.write_bytes(fam_out.to_csv(index=False, lineterminator="\r\n").encode(style.encoding))
@@ -215,7 +271,70 @@ def build_relationships(
         out.answer_rows += answers
         out.files[code] = [family_path.relative_to(out_dir).as_posix(), rel_links]
         out.mappings[code] = _write_mapping(folder, la_obj, style, MAPPED_VALUES[la_obj.index % 2], out_dir)
+    if candidates is not None:
+        pd.DataFrame(out.cross_la, columns=list(CROSS_TRUTH)).to_csv(
+            folder / "sibling_groups_across_truth.csv", index=False, lineterminator="\n"
+        )
     return out
+
+
+def _add_cross_la_siblings(
+    la_obj,
+    groups,
+    spoiled,
+    ids,
+    dob,
+    male,
+    mothers,
+    table,
+    words,
+    style,
+    candidates,
+    used,
+    by_child,
+    rng,
+    out,
+) -> list[dict]:
+    """Give ``CROSS_LA_GROUPS`` clean sibling groups of this LA a brother or sister another LA looks after.
+
+    The sibling is a family member here (an ID of this LA's, the other LA's NHS number, names, date of
+    birth and sex), linked both ways to the group's mother and to each child. Born after the group's
+    eldest and at most three years after its youngest, so the mother's age stays possible. Returns
+    the family file's new rows; the links are added to ``table``.
+    """
+    members: list[dict] = []
+    others = candidates[(candidates["la"] != la_obj.code) & ~candidates["child"].isin(used)]
+    clean = [k for k in range(len(groups)) if k not in spoiled]
+    for k in rng.permutation(clean):
+        if sum(r["la"] == la_obj.code for r in out.cross_la) >= CROSS_LA_GROUPS:
+            break
+        g = groups[int(k)]
+        fit = others[(others["dob"] >= dob[g].min()) & (others["dob"] <= dob[g].max() + 3 * 365)]
+        fit = fit[~fit["child"].isin(used)]
+        if not len(fit):
+            continue
+        pick = fit.iloc[int(rng.integers(0, len(fit)))]
+        used.add(pick["child"])
+        who = by_child.loc[pick["child"]]
+        sid = f"S{la_obj.index:01d}{int(k):05d}"
+        nhs = str(pick["nhs"])
+        members.append({"id": sid, "given": str(who["given"]), "family": str(who["surname"]), "dob": int(pick["dob"]),
+                        "group": -1, "sex": "1" if who["sex"] == "M" else "2",
+                        "nhs": f"{nhs[:3]} {nhs[3:6]} {nhs[6:]}" if style.nhs_spaced else nhs})  # fmt: skip
+        mid = next(m["id"] for m in mothers if m["group"] == int(k))
+        start = _fmt_dates(np.array([int(pick["dob"])]), style.date_format)[0]
+        rows = [[sid, mid, words["mother"], start, "", int(k), "mother"],
+                [mid, sid, words["son" if who["sex"] == "M" else "daughter"], start, "", int(k), "child"]]  # fmt: skip
+        for i in g:
+            rows.append(
+                [ids[i], sid, words["brother" if who["sex"] == "M" else "sister"], "", "", int(k), "sibling"]
+            )
+            rows.append([sid, ids[i], words["brother" if male[i] else "sister"], "", "", int(k), "sibling"])
+        for r in rows:
+            table.loc[len(table)] = r
+        out.cross_la.append({"la": la_obj.code, "person_id": sid, "la_other": pick["la"],
+                             "person_id_other": pick["id"], "group_children": ";".join(ids[g].tolist())})  # fmt: skip
+    return members
 
 
 def _write_mapping(folder: Path, la_obj, style, values: dict[str, str], out_dir: Path) -> str:

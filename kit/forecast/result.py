@@ -296,21 +296,33 @@ class ForecastResult:
 
     def split_table(self, suppress_below: int = 5) -> pd.DataFrame:
         """The report's per-LA and UASC rows: children now and at the end of each projection year
-        (median and 95% interval). A "now" count under ``suppress_below`` is hidden."""
-        from kit.publish.suppression import HIDDEN
+        (median and 95% interval). The "now" counts are recorded children: they pass through the
+        kit's one suppression (:mod:`kit.publish.suppression`; the LAs, and the two UASC groups, each
+        add up to the region's total, so a hidden count takes another with it)."""
+        from kit.analysis.measures import Column, Shape
+        from kit.publish.suppression import HIDDEN, suppress_table
 
         proj = self.baseline_projection
         if proj.la_counts is None:
             return pd.DataFrame()
-        rows = []
         parts = [("la", name, i) for i, name in enumerate(proj.las)]
         parts += [("uasc", name, i) for i, name in enumerate(("not UASC", "UASC"))]
-        for by, name, i in parts:
-            now = int((proj.la_counts if by == "la" else proj.uasc_counts)[0, 0, i])
+        now = pd.DataFrame(
+            {
+                "split": [by for by, _, _ in parts],
+                "now": [
+                    int((proj.la_counts if by == "la" else proj.uasc_counts)[0, 0, i]) for by, _, i in parts
+                ],
+            }
+        )
+        safe = suppress_table(now, Shape((Column("now", blocks=("split",)),)), suppress_below)
+        rows = []
+        for k, (by, name, _) in enumerate(parts):
             summ = self._split(by)
             ends = summ[(summ[by] == name) & summ["quarter_end"].isin(summ["quarter_end"].unique()[3::4])]
+            shown = safe["now"].iloc[k]
             row = {"group": f"LA {name}" if by == "la" else name,
-                   f"now ({self.origin:%b %Y})": now if now >= suppress_below or now == 0 else HIDDEN}  # fmt: skip
+                   f"now ({self.origin:%b %Y})": HIDDEN if pd.isna(shown) else int(shown)}  # fmt: skip
             for _, r in ends.iterrows():
                 row[r["quarter"]] = f"{r['median']:,.0f} ({r['lower_95']:,.0f} to {r['upper_95']:,.0f})"
             rows.append(row)

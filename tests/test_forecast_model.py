@@ -342,3 +342,26 @@ def test_forecast_writes_the_split_and_need_files(region, tmp_path):
     dur = pd.read_csv(written["transitions_by_duration"])
     assert set(dur["duration_band"]) <= set(DURATION_BANDS) and (dur["child_months"] >= 5).all()
     assert isinstance(result.baseline_projection, Projection)
+
+
+def test_the_reports_split_table_hides_small_recorded_counts_with_a_complement():
+    # Three LAs (20, 3 and 12 children now) and the UASC split (33 and 2): the LAs add up to the
+    # region's total, so hiding B's 3 must hide another LA too; the same for the two UASC groups.
+    from kit.forecast.result import ForecastResult
+
+    dates = pd.date_range("2026-09-30", periods=13, freq="ME")
+    la = np.zeros((2, 13, 3), dtype=np.int64)
+    la[:, :, 0], la[:, :, 1], la[:, :, 2] = 20, 3, 12
+    uasc = np.zeros((2, 13, 2), dtype=np.int64)
+    uasc[:, :, 0], uasc[:, :, 1] = 33, 2
+    counts = np.zeros((2, 13, len(TYPES), 5), dtype=np.int64)
+    counts[:, :, 0, 0] = 35
+    proj = Projection(dates=dates, counts=counts, entrants=np.zeros((2, 13, 5)), seed=0,
+                      la_counts=la, uasc_counts=uasc, las=("A", "B", "C"))  # fmt: skip
+    result = ForecastResult.__new__(ForecastResult)
+    result.baseline_projection, result.origin = proj, dates[0]
+    table = result.split_table(5).set_index("group")
+    now = table["now (Sep 2026)"]
+    assert now["LA A"] == 20 and now["LA B"] == "[c]" and now["LA C"] == "[c]"
+    assert now["not UASC"] == "[c]" and now["UASC"] == "[c]"
+    assert table.loc["LA B", "2027-28 Q2"] == "3 (3 to 3)"  # projections are model results

@@ -77,11 +77,11 @@ NB = len(AGE_BANDS)
 ND = len(DURATION_BANDS)
 NT = len(TYPES)
 TREND_PRIOR_SD = 0.0025
-"""The entry trend's prior: no trend, give or take 0.25% a month (about 3% a year, the size of the
-year-on-year changes in DfE's national starts). Why a prior: a log-linear trend fitted on three years
+"""The entry trend's prior: no trend, give or take 0.25% a month (about 3% a year: an assumption of the
+kit, a plausible size for a region's year-on-year change in entrants, not a measured one). Why a prior: a log-linear trend fitted on three years
 of months and extrapolated three years ahead turns a chance two-standard-error wobble into a 10%
-error in the stock; the prior pulls a trend the data do not clearly show towards none (a trend of
-one standard error is halved), while a trend the data show clearly is kept."""
+error in the stock; the prior pulls a trend the data do not clearly show towards none (a slope whose
+standard error equals the prior's is halved), while a precisely measured trend is kept nearly whole."""
 MIN_TREND_MONTHS = 6
 """Fewer reference months than this: no entry trend is fitted (the slope is taken as none, with no
 uncertainty: a trend over a few months is a season, not a trend)."""

@@ -10,6 +10,7 @@ Modules: ``categories`` (903 codes -> seven types), ``history`` (episodes -> who
 ``stock_flow`` (estimate rates, project by simulation), ``baseline`` (naive, seasonal naive,
 exponential smoothing, fitted with statsmodels), ``backtest`` (rolling-origin backtest, the choice
 of method per type and horizon, calibrated intervals), ``costing`` (needs mix, weekly costs, spend),
+``need`` (the type of home children need, beside placements as made, and the gap),
 ``scenarios`` (YAML files -> changes), ``scenario_costs`` (running and recruitment costs),
 ``charts``, ``result``. ``guides/forecasting.md``
 explains the method, its assumptions and its limits.
@@ -107,6 +108,7 @@ def forecast_region(
     backtest_sims: int = 200,
     region: str | None = None,
     backtest_by_la: bool = True,
+    entry_trend: bool = True,
 ) -> ForecastResult:
     """Forecast children by placement type, backtest it, cost it and run the scenarios.
 
@@ -122,6 +124,7 @@ def forecast_region(
     (see :mod:`kit.forecast.costing`). ``data_end``: the date the extracts run to (default: the
     dataset's period end, else the latest episode date). ``backtest_sims``: simulations in the
     backtest. ``region``: the name in titles and the summary (default: the dataset's).
+    ``entry_trend``: fit a trend to monthly entrants (False: entrants at the reference period's mean).
     Out: a :class:`ForecastResult`.
     """
     episodes, placements, name, data_end = _unpack(data, data_end)
@@ -139,7 +142,7 @@ def forecast_region(
         history.first_snapshot + pd.Timedelta(days=1),
     )
     ref_start = pd.Timestamp(reference_start) if reference_start is not None else default_start
-    rates = estimate_rates(history, ref_start, ref_end)
+    rates = estimate_rates(history, ref_start, ref_end, entry_trend=entry_trend)
     months = rates.months
     if months < 12:
         notes.append(
@@ -161,10 +164,23 @@ def forecast_region(
             max_horizon=holdout_quarters,
             by_la=backtest_by_la,
             la_sims=max(min(n_sims, backtest_sims) // 2, 20),
+            entry_trend=entry_trend,
         )
     except KitError as exc:
         notes.append(f"Backtest not run: {exc}")
     projection, intervals = projection_tables(observed, base, bt)
+    if entry_trend:
+        est, lo, hi = rates.trend_interval()
+        notes.append(
+            f"Entry trend: entrants change by {est:+.1%} a year as projected (95% interval {lo:+.1%} to "
+            f"{hi:+.1%}; fitted on the reference period's months, pulled towards no trend where the data "
+            "do not show one clearly); each simulation draws its own."
+        )
+    notes.append(
+        "The projections by LA and by UASC status are the stock-and-flow model's simulations (each child "
+        "carries its LA and UASC status), so they add up to the model's total, not to the published one "
+        "where the backtest chose a baseline."
+    )
     if bt is not None:
         notes.append(
             "The projection by type uses, for each type and horizon, the method with the lowest backtest "
@@ -181,9 +197,18 @@ def forecast_region(
         for s in loaded
     }  # fmt: skip
 
-    spend = mix = table = None
+    spend = mix = table = need = preferred = None
     spend_runs = {}
     if placements is not None and len(placements):
+        from kit.forecast.need import need_mix, project_need
+
+        try:
+            preferred = need_mix(placements, until=origin, mix_quarters=mix_quarters)
+            need = project_need(base, preferred, seed=seed)
+            if need["note"].ne("").any():
+                notes.append(need.loc[need["note"].ne(""), "note"].iloc[0])
+        except KitError as exc:
+            notes.append(f"Need not projected: {exc}")
         try:
             mix = needs_mix(placements, until=origin, mix_quarters=mix_quarters)
             table = cost_table(placements) if costs is None else costs
@@ -232,6 +257,8 @@ def forecast_region(
         scenarios=loaded,
         scenario_projections=runs,
         notes=notes,
+        need=need,
+        preferred_mix=preferred,
     )
 
 

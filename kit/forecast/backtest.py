@@ -188,7 +188,9 @@ def _long(
     return f
 
 
-def _methods_at(history, counts, origin, horizon, ref_quarters, n_sims, seed, level) -> list[pd.DataFrame]:
+def _methods_at(
+    history, counts, origin, horizon, ref_quarters, n_sims, seed, level, entry_trend=True
+) -> list[pd.DataFrame]:
     """Every method's forecasts from ``origin`` for the series of ``counts`` (columns)."""
     out = []
     first_possible = history.first_snapshot + pd.Timedelta(days=1)
@@ -196,7 +198,12 @@ def _methods_at(history, counts, origin, horizon, ref_quarters, n_sims, seed, le
     stock = start_stock(history, origin)
     if len(stock):
         proj = project(
-            estimate_rates(history, ref_start, origin), stock, horizon, n_sims=n_sims, seed=seed, start=origin
+            estimate_rates(history, ref_start, origin, entry_trend=entry_trend),
+            stock,
+            horizon,
+            n_sims=n_sims,
+            seed=seed,
+            start=origin,
         )
         model = proj.summary("type")
         if level == "la":
@@ -233,6 +240,7 @@ def run_backtest(
     la_sims: int = 100,
     last_quarter_end=None,
     max_origins: int | None = MAX_ORIGINS,
+    entry_trend: bool = True,
 ) -> Backtest:
     """Rolling-origin backtest of the model and the baselines (see the module docstring).
 
@@ -260,10 +268,12 @@ def run_backtest(
     forecasts = []
     for origin in origins:
         horizon = min(max_horizon, len(dates) - 1 - dates.index(origin))
-        forecasts += _methods_at(history, counts, origin, horizon, reference_quarters, n_sims, seed, "type")
+        forecasts += _methods_at(
+            history, counts, origin, horizon, reference_quarters, n_sims, seed, "type", entry_trend
+        )
         for la, c in la_counts.items():
             forecasts += _methods_at(
-                history.for_la(la), c, origin, horizon, reference_quarters, la_sims, seed, "la"
+                history.for_la(la), c, origin, horizon, reference_quarters, la_sims, seed, "la", entry_trend
             )
     fc = pd.concat(forecasts, ignore_index=True)
     fc.loc[fc["series"] == "total", "level"] = "total"

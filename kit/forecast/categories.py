@@ -101,6 +101,22 @@ def type_from_placements(placements: pd.DataFrame) -> np.ndarray:
     return D.commercial_type(placements)
 
 
+DURATION_BANDS: tuple[str, ...] = ("under 6 months", "6 to 24 months", "2 years or more")
+"""Time in care (since the period of care started) the move and exit rates depend on. Why these
+three: exits are commonest in the first months (short stays, returns home), fall over the first two
+years and are low after (long-term foster care, leaving at 18); three bands keep enough
+child-months per cell for a region of a few thousand children."""
+DURATION_BAND_EDGES = (0.5, 2.0)
+"""Lower edges (years in care) of every duration band after the first."""
+
+
+def duration_band(years_in_care) -> np.ndarray:
+    """Index into :data:`DURATION_BANDS` (int64) for times in care in years."""
+    return np.searchsorted(
+        np.asarray(DURATION_BAND_EDGES), np.asarray(years_in_care, dtype=float), side="right"
+    )
+
+
 def age_band(age_years) -> np.ndarray:
     """Index into :data:`AGE_BANDS` (int64) for ages in years (floats)."""
     return D.age_band_index(age_years)

@@ -34,14 +34,19 @@ from kit.forecast.categories import (
     TYPES,
     age_band,
     blank_provider_count,
+    duration_band,
     type_from_903,
 )
 from kit.region.derive import EPISODE as EP  # 903 columns by role: reference/ssda903.yaml
 from kit.region.derive import SSDA903 as D_SSDA903
 from kit.region.derive import financial_quarter_label
+from kit.region.derive import flag as D_flag
 
 DECOM, DEC, PLACE, PROVIDER, LS = EP.start, EP.end, EP.place, EP.provider, EP.legal_status
 REQUIRED = ("la", "child", DECOM, DEC, PLACE, PROVIDER, "dob")
+UASC = "uasc"
+"""The regional dataset's episode column (kit/region/dataset_schema.yaml) saying the child was an
+unaccompanied asylum-seeking child on the episode's start date (from the 903 UASC table's DUC)."""
 SHORT_BREAKS = tuple(D_SSDA903.raw["legal_status_short_breaks"])
 
 
@@ -50,7 +55,9 @@ class CareHistory:
     """Tidy periods in placement and the dates the history covers.
 
     ``spells`` columns: ``key`` (int, one per child per LA), ``start``, ``end`` (datetime64; NaT when
-    still open at ``data_end``), ``type`` (a key of :data:`TYPES`), ``dob``, ``la``.
+    still open at ``data_end``), ``type`` (a key of :data:`TYPES`), ``dob``, ``la``, ``care_start``
+    (the start of the period of care the spell belongs to: see :func:`period_of_care_start`) and
+    ``uasc`` (the episode's UASC flag on its start date; False when the episodes do not carry one).
     """
 
     spells: pd.DataFrame
@@ -207,8 +214,30 @@ def prepare_episodes(episodes: pd.DataFrame, data_start=None, data_end=None) -> 
             "la": ep["la"].astype(str).to_numpy(),
         }
     )
+    spells["uasc"] = D_flag(ep, UASC).fillna(False).to_numpy(dtype=bool)  # unknown: not UASC
     spells = spells[spells["end"].isna() | (spells["end"] > spells["start"])].reset_index(drop=True)
+    spells["care_start"] = period_of_care_start(spells)
     return CareHistory(spells=spells, data_start=data_start, data_end=data_end, notes=notes)
+
+
+def period_of_care_start(spells: pd.DataFrame) -> pd.Series:
+    """The start of each spell's period of care: a child's spells that follow on without a day's
+    gap (an episode ends on the day the next starts, as a move of home or of legal status does) are
+    one period of care; a gap starts a new one (a return to care).
+
+    Why the spells and not the 903's reason for a new episode: the tidy spells already close an
+    episode left open when the next starts, so contiguity is the one rule that agrees with how the
+    history counts children. Limit: the returns hold only episodes open in their years, so for a
+    child already looked after when the history starts, an earlier episode of the same period may be
+    missing: their period of care is known to start on or before their first spell (a lower bound on
+    time in care, at most the history's length short; the guide says so).
+    """
+    sp = spells.sort_values(["key", "start"], kind="stable")
+    prev_end = sp.groupby("key")["end"].shift(1)
+    new_period = prev_end.isna() | (sp["start"] > prev_end)
+    period = new_period.astype(np.int64).groupby(sp["key"]).cumsum()
+    first = sp["start"].groupby([sp["key"], period]).transform("min")
+    return first.reindex(spells.index)
 
 
 def snapshots(history: CareHistory, dates) -> pd.DataFrame:
@@ -216,7 +245,8 @@ def snapshots(history: CareHistory, dates) -> pd.DataFrame:
 
     In: a :class:`CareHistory` and sorted dates. Out: one row per child per date with ``k`` (index
     into ``dates``), ``key``, ``type`` (index into :data:`TYPES`), ``age`` (years) and ``band``
-    (index into :data:`AGE_BANDS`).
+    (index into :data:`AGE_BANDS`), ``in_care`` (years since the period of care started), ``dur``
+    (index into :data:`DURATION_BANDS`), ``la`` (index into :attr:`CareHistory.las`) and ``uasc``.
     """
     d = pd.DatetimeIndex(dates).as_unit("ns").asi8
     sp = history.spells
@@ -232,20 +262,41 @@ def snapshots(history: CareHistory, dates) -> pd.DataFrame:
     types = np.array([type_index[t] for t in sp["type"]], dtype=np.int64)
     dob = sp["dob"].to_numpy("datetime64[ns]").astype(np.int64)
     age = (d[k] - dob[rows]) / (86400e9 * DAYS_PER_YEAR)
-    out = pd.DataFrame({"k": k, "key": sp["key"].to_numpy()[rows], "type": types[rows], "age": age})
+    care = sp["care_start"] if "care_start" in sp else sp["start"]
+    care = care.to_numpy("datetime64[ns]").astype(np.int64)
+    in_care = np.maximum(d[k] - care[rows], 0) / (86400e9 * DAYS_PER_YEAR)
+    la_index = pd.Categorical(sp["la"], categories=history.las).codes.astype(np.int64)
+    uasc = sp["uasc"].to_numpy(dtype=bool) if "uasc" in sp else np.zeros(len(sp), dtype=bool)
+    out = pd.DataFrame(
+        {
+            "k": k,
+            "key": sp["key"].to_numpy()[rows],
+            "type": types[rows],
+            "age": age,
+            "in_care": in_care,
+            "la": la_index[rows],
+            "uasc": uasc[rows],
+        }
+    )
     out = out[out["age"] >= 0].drop_duplicates(["key", "k"], keep="last")
     out["band"] = age_band(out["age"].to_numpy())
+    out["dur"] = duration_band(out["in_care"].to_numpy())
     return out.reset_index(drop=True)
 
 
 def stock_on(history: CareHistory, date) -> pd.DataFrame:
-    """Children looked after on ``date``: columns ``type`` (key), ``age`` (years), ``band`` (label)."""
+    """Children looked after on ``date``: columns ``type`` (key), ``age`` (years), ``band`` (label),
+    ``in_care`` (years since the period of care started), ``la`` (code) and ``uasc``."""
     snap = snapshots(history, [pd.Timestamp(date)])
+    las = np.array(history.las or [""], dtype=object)
     return pd.DataFrame(
         {
             "type": np.array(TYPES, dtype=object)[snap["type"].to_numpy()],
             "age": snap["age"].to_numpy(),
             "band": np.array(AGE_BANDS, dtype=object)[snap["band"].to_numpy()],
+            "in_care": snap["in_care"].to_numpy(),
+            "la": las[snap["la"].to_numpy()] if len(snap) else np.array([], dtype=object),
+            "uasc": snap["uasc"].to_numpy(dtype=bool),
         }
     )
 

@@ -2,7 +2,9 @@
 
 In: what :func:`kit.forecast.forecast_region` computed. Out: a :class:`ForecastResult` whose tables
 are ``projection``, ``intervals``, ``by_age``, ``backtest`` (and ``backtest_detail``), ``spend``,
-``needs_mix``, ``cost_table``, ``scenario_comparison``, ``entries`` and ``transitions``;
+``needs_mix``, ``cost_table``, ``scenario_comparison``, ``entries`` and ``transitions``, and
+``by_la``, ``by_uasc`` (the projection split by LA and UASC status), ``need`` (need beside
+placements as made, :mod:`kit.forecast.need`), ``entry_trend`` and ``transitions_by_duration``;
 ``write(out_dir)`` saves them as CSV with the charts as PNG.
 
 Small numbers: every table written passes through :mod:`kit.publish.suppression`, the kit's one
@@ -72,6 +74,8 @@ def table_shapes() -> dict:
         ),
         "entries": Shape((Column("entrants_observed", derived=("entrants_per_quarter", "dispersion")),)),
         "needs_mix": Shape((Grid("type", "needs_band", "placements", derived=("share",)),)),
+        # recorded preferences by type placed x type needed (placements that record one)
+        "need_mix": Shape((Grid("type", "needed", "placements", derived=("share",)),)),
         "cost_table": Shape(
             (
                 Grid(
@@ -84,6 +88,11 @@ def table_shapes() -> dict:
             )
         ),
         "transitions": model,  # rates; rows on fewer child-months than the threshold are left out
+        "transitions_by_duration": model,  # the same
+        "entry_trend": model,
+        "projection_la": model,
+        "projection_uasc": model,
+        "projection_need": model,
         "intervals": model,
         "projection_by_age": model,
         "backtest": model,
@@ -243,6 +252,8 @@ class ForecastResult:
     scenarios: list[Scenario] = field(default_factory=list)
     scenario_projections: dict[str, Projection] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    need: pd.DataFrame | None = None
+    preferred_mix: pd.DataFrame | None = None
 
     # --- tables ------------------------------------------------------------------------------
     @property
@@ -263,6 +274,85 @@ class ForecastResult:
     def transitions(self) -> pd.DataFrame:
         """Monthly chances of staying, moving and leaving care, by age band and type."""
         return self.rates.transitions_table()
+
+    def _split(self, by: str) -> pd.DataFrame | None:
+        proj = self.baseline_projection
+        if (by == "la" and proj.la_counts is None) or (by == "uasc" and proj.uasc_counts is None):
+            return None
+        summ = proj.summary(by)
+        summ.insert(0, "quarter", quarter_label(summ["quarter_end"]))
+        return summ
+
+    @property
+    def by_la(self) -> pd.DataFrame | None:
+        """Projected children by LA at each quarter end (mean, median, 80% and 95% intervals) with a
+        ``total`` row: each child carries its LA, so the LAs add up to the total in every simulation."""
+        return self._split("la")
+
+    @property
+    def by_uasc(self) -> pd.DataFrame | None:
+        """Projected children by UASC status ("UASC", "not UASC", ``total``), as :attr:`by_la`."""
+        return self._split("uasc")
+
+    def split_table(self, suppress_below: int = 5) -> pd.DataFrame:
+        """The report's per-LA and UASC rows: children now and at the end of each projection year
+        (median and 95% interval). The "now" counts are recorded children: they pass through the
+        kit's one suppression (:mod:`kit.publish.suppression`; the LAs, and the two UASC groups, each
+        add up to the region's total, so a hidden count takes another with it)."""
+        from kit.analysis.measures import Column, Shape
+        from kit.publish.suppression import HIDDEN, suppress_table
+
+        proj = self.baseline_projection
+        if proj.la_counts is None:
+            return pd.DataFrame()
+        parts = [("la", name, i) for i, name in enumerate(proj.las)]
+        parts += [("uasc", name, i) for i, name in enumerate(("not UASC", "UASC"))]
+        now = pd.DataFrame(
+            {
+                "split": [by for by, _, _ in parts],
+                "now": [
+                    int((proj.la_counts if by == "la" else proj.uasc_counts)[0, 0, i]) for by, _, i in parts
+                ],
+            }
+        )
+        safe = suppress_table(now, Shape((Column("now", blocks=("split",)),)), suppress_below)
+        rows = []
+        for k, (by, name, _) in enumerate(parts):
+            summ = self._split(by)
+            ends = summ[(summ[by] == name) & summ["quarter_end"].isin(summ["quarter_end"].unique()[3::4])]
+            shown = safe["now"].iloc[k]
+            row = {"group": f"LA {name}" if by == "la" else name,
+                   f"now ({self.origin:%b %Y})": HIDDEN if pd.isna(shown) else int(shown)}  # fmt: skip
+            for _, r in ends.iterrows():
+                row[r["quarter"]] = f"{r['median']:,.0f} ({r['lower_95']:,.0f} to {r['upper_95']:,.0f})"
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def need_table(self) -> pd.DataFrame:
+        """The report's need table: at the end of each projection year, by the standard's placement
+        type, children as made, in need of it and the gap (median, 80% interval of the gap)."""
+        if self.need is None or not len(self.need):
+            return pd.DataFrame()
+        n = self.need
+        ends = n[n["quarter_end"].isin(n["quarter_end"].unique()[3::4])]
+        wide = ends.pivot_table(index=["quarter", "placement_type"], columns="measure", values="median",
+                                aggfunc="first", dropna=False)  # fmt: skip
+        gap = ends[ends["measure"] == "gap"].set_index(["quarter", "placement_type"])
+        out = pd.DataFrame(
+            {
+                "as made": wide["as made"].round(0),
+                "need": wide["need"].round(0),
+                "gap": wide["gap"].round(0),
+                "gap 80% interval": [
+                    "" if pd.isna(lo) else f"{lo:+,.0f} to {hi:+,.0f}"
+                    for lo, hi in zip(
+                        gap["lower_80"].reindex(wide.index), gap["upper_80"].reindex(wide.index), strict=True
+                    )
+                ],
+                "coverage": [f"{c:.0%}" for c in gap["coverage"].reindex(wide.index)],
+            }
+        ).reset_index()
+        return out
 
     def headline(self) -> pd.DataFrame:
         """Children by type now and at the end of each projection year (median and 95% interval)."""
@@ -349,6 +439,13 @@ class ForecastResult:
         )
         if self.backtest_result is not None:
             lines.append(verdict(self.backtest_result))
+        split = self._split_sentence()
+        if split:
+            lines.append(split)
+        from kit.forecast.need import need_text
+
+        if need_text(self.need):
+            lines.append(need_text(self.need))
         if self.spend is not None and len(self.spend):
             first = self.spend[self.spend["type"] == "total"].iloc[0]
             lines.append(
@@ -372,6 +469,23 @@ class ForecastResult:
                     text += f", spend {'-' if diff < 0 else '+'}£{abs(diff) / 1e6:,.2f}m in {year}"
                 lines.append(text + " against the baseline.")
         return "\n".join(lines)
+
+    def _split_sentence(self) -> str:
+        """One line: the largest and smallest LA's projection and the UASC children's at the horizon."""
+        la, uasc = self.by_la, self.by_uasc
+        if la is None or uasc is None:
+            return ""
+        last = la["quarter_end"].max()
+        la_last = la[(la["quarter_end"] == last) & (la["la"] != "total")]
+        u = uasc[(uasc["quarter_end"] == last) & (uasc["uasc"] == "UASC")].iloc[0]
+        parts = ", ".join(
+            f"{r['la']} {r['median']:,.0f} ({r['lower_95']:,.0f} to {r['upper_95']:,.0f})"
+            for _, r in la_last.iterrows()
+        )
+        return (
+            f"By LA, {la_last['quarter'].iloc[0]} (median, 95% interval): {parts}; of them UASC "
+            f"{u['median']:,.0f} ({u['lower_95']:,.0f} to {u['upper_95']:,.0f})."
+        )
 
     # --- charts --------------------------------------------------------------------------------
     def charts(self, suppress_below: int = 5) -> dict[str, object]:
@@ -410,7 +524,17 @@ class ForecastResult:
             "projection_by_age": self.by_age,
             "entries": self.entries,
             "transitions": withhold_thin_rows(self.transitions, "child_months", suppress_below),
+            "transitions_by_duration": withhold_thin_rows(
+                self.rates.duration_table(), "child_months", suppress_below
+            ),
+            "entry_trend": self.rates.trend_table(),
         }
+        for name, table in (("projection_la", self.by_la), ("projection_uasc", self.by_uasc)):
+            if table is not None:
+                raw[name] = table
+        if self.need is not None:
+            raw["projection_need"] = self.need
+            raw["need_mix"] = self.preferred_mix
         if self.backtest_result is not None:
             from kit.forecast.backtest import published_scores
 
@@ -446,7 +570,8 @@ class ForecastResult:
                 raw[name] = _as_labels(raw[name])
         safe = suppress_tables(raw, suppress_below, table_shapes())
         digits = {"intervals": 0, "projection_by_age": 1, "entries": 2, "transitions": 4, "backtest": 2,
-                  "backtest_detail": 1, "backtest_detail_la": 1, "backtest_published": 2, "forecast_methods": 2, "spend": 0, "needs_mix": 3, "cost_table": 0, "scenario_comparison": 1}  # fmt: skip
+                  "backtest_detail": 1, "backtest_detail_la": 1, "backtest_published": 2, "forecast_methods": 2, "spend": 0, "needs_mix": 3, "cost_table": 0, "scenario_comparison": 1,
+                  "transitions_by_duration": 4, "entry_trend": 5, "projection_la": 0, "projection_uasc": 0, "projection_need": 0, "need_mix": 3}  # fmt: skip
         proj = safe["projection"].copy()
         attrs, proj.attrs = proj.attrs, {}
         out = {"projection": proj.round({"mean": 1, "median": 0})}

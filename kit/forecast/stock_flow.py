@@ -1,9 +1,12 @@
 """The stock-and-flow model: estimate monthly rates from episodes, then project by simulation.
 
-The model is a monthly discrete-time Markov chain over (age band, placement type), the method of the
-Children's Social Care Demand Model with two changes: seven commercially meaningful types instead of
-four, and prediction intervals by Monte-Carlo simulation (with parameter uncertainty) instead of an
-analytic variance.
+The model is a monthly discrete-time Markov chain over (age band, time in care, placement type), the
+method of the Children's Social Care Demand Model with four changes: seven commercially meaningful
+types instead of four; move and exit rates that also depend on how long the child has been looked
+after (:data:`~kit.forecast.categories.DURATION_BANDS`, from the period of care's start); an entry
+trend with its uncertainty; and prediction intervals by Monte-Carlo simulation (with parameter
+uncertainty) instead of an analytic variance. Each simulated child carries its LA and UASC flag, so
+the projection splits by LA and by UASC and the splits add up to the region.
 
 Estimation (:func:`estimate_rates`), over the reference period the user chooses:
 
@@ -18,7 +21,14 @@ Estimation (:func:`estimate_rates`), over the reference period the user chooses:
   child leaves care at 18. Month pairs in which a child turns 18 are left out of the exit rates, so
   that leaving at 18 is not counted twice.
 * Sparse cells (few child-months in an age band and type) are shrunk towards the type's rates over
-  all ages (a prior worth :data:`PRIOR_CHILD_MONTHS` child-months).
+  all ages (a prior worth :data:`PRIOR_CHILD_MONTHS` child-months); each time-in-care cell of an age
+  band and type is shrunk the same way towards that age band and type's rates over every duration.
+* Time in care: the years since the child's period of care started (not the episode: a move of
+  home does not restart it), at each month end; it advances a month each simulated month.
+* Entry trend: monthly entrants (all ages) get a log-linear trend, a Poisson regression on the month
+  with overdispersion (:func:`fit_entry_trend`, statsmodels); each simulation draws its own slope from
+  the estimate's uncertainty, so a trend not told from none still widens the intervals, centred on
+  about no change.
 
 Projection (:func:`project`): the children looked after at the start, each with their type and age,
 and entrants drawn every month (Poisson, widened when monthly counts vary more than Poisson, e.g.
@@ -42,12 +52,14 @@ from kit.forecast.categories import (
     AGE_BANDS,
     CARE_ENDS_AT,
     DAYS_PER_YEAR,
+    DURATION_BANDS,
     IFA,
     INHOUSE_FOSTER,
     LA_HOME,
     PRIVATE_HOME,
     TYPES,
     age_band,
+    duration_band,
 )
 from kit.forecast.history import CareHistory, month_end_on_or_before, month_ends, prepare_episodes, snapshots
 
@@ -62,7 +74,17 @@ NEAREST_TYPE = {LA_HOME: PRIVATE_HOME, PRIVATE_HOME: LA_HOME, INHOUSE_FOSTER: IF
 scenario opens a kind of provision the region did not use)."""
 
 NB = len(AGE_BANDS)
+ND = len(DURATION_BANDS)
 NT = len(TYPES)
+TREND_PRIOR_SD = 0.0025
+"""The entry trend's prior: no trend, give or take 0.25% a month (about 3% a year: an assumption of the
+kit, a plausible size for a region's year-on-year change in entrants, not a measured one). Why a prior: a log-linear trend fitted on three years
+of months and extrapolated three years ahead turns a chance two-standard-error wobble into a 10%
+error in the stock; the prior pulls a trend the data do not clearly show towards none (a slope whose
+standard error equals the prior's is halved), while a precisely measured trend is kept nearly whole."""
+MIN_TREND_MONTHS = 6
+"""Fewer reference months than this: no entry trend is fitted (the slope is taken as none, with no
+uncertainty: a trend over a few months is a season, not a trend)."""
 EXIT = NT  # index of "left care" in the last axis of transition arrays
 
 
@@ -74,6 +96,13 @@ class Rates:
     in type ``j`` (or ``j == EXIT``: no longer looked after) at the next. ``entries[m, b]``: entrants
     in month ``m`` of the reference period in age band ``b``. ``entry_types[b, c]``: entrants by band
     and type. ``entrant_ages[b]``: ages (years) of the entrants in band ``b``.
+
+    ``by_duration[b, d, c, j]``: the same child-months as ``transitions`` split by time-in-care band
+    ``d`` (None: rates that do not depend on time in care). ``entrant_la[b]``, ``entrant_uasc[b]``:
+    each entrant's LA (index into ``las``) and UASC flag, aligned with ``entrant_ages[b]`` (so a drawn
+    entrant keeps its age, LA and UASC status together). ``trend``, ``trend_se``: the entry trend's
+    slope (log entrants per month) and its standard error after the prior :data:`TREND_PRIOR_SD`
+    (what the simulations draw from); ``trend_fitted``, ``trend_fitted_se``: the regression's own.
     """
 
     start: pd.Timestamp
@@ -84,6 +113,14 @@ class Rates:
     entrant_ages: list[np.ndarray]
     aged_out: int = 0
     notes: list[str] = field(default_factory=list)
+    by_duration: np.ndarray | None = None
+    entrant_la: list[np.ndarray] | None = None
+    entrant_uasc: list[np.ndarray] | None = None
+    las: tuple[str, ...] = ()
+    trend: float = 0.0
+    trend_se: float = 0.0
+    trend_fitted: float = 0.0
+    trend_fitted_se: float = 0.0
 
     @property
     def months(self) -> int:
@@ -108,9 +145,46 @@ class Rates:
         return counts + PRIOR_CHILD_MONTHS * pooled[None, :, :]
 
     def transition_probabilities(self) -> np.ndarray:
-        """``P[b, c, j]``: chance a child in band ``b``, type ``c`` is in ``j`` (or left) a month later."""
+        """``P[b, c, j]``: chance a child in band ``b``, type ``c`` is in ``j`` (or left) a month later
+        (over every time in care)."""
         alpha = self._transition_alpha()
         return alpha / alpha.sum(axis=2, keepdims=True)
+
+    def _duration_alpha(self) -> np.ndarray:
+        """Dirichlet parameters of each (age band, time in care, type) row: its counts plus the age
+        band and type's rates over every duration, worth :data:`PRIOR_CHILD_MONTHS` child-months (the
+        same shrinkage as from age band to type). Shape [B, D, T, T+1] (D = 1 without durations)."""
+        base = self.transition_probabilities()
+        if self.by_duration is None:
+            return self._transition_alpha()[:, None]
+        return self.by_duration.astype(float) + PRIOR_CHILD_MONTHS * base[:, None]
+
+    def duration_probabilities(self) -> np.ndarray:
+        """``P[b, d, c, j]``: as :meth:`transition_probabilities`, for a child in time-in-care band ``d``."""
+        alpha = self._duration_alpha()
+        return alpha / alpha.sum(axis=3, keepdims=True)
+
+    def trend_table(self) -> pd.DataFrame:
+        """The entry trend as fitted and as projected (after the prior), a month and as a change a year."""
+        rows = []
+        for what, b, se in (("fitted", self.trend_fitted, self.trend_fitted_se),
+                            ("projected", self.trend, self.trend_se)):  # fmt: skip
+            z = stats.norm.ppf(0.975)
+            rows.append({"estimate": what, "slope_per_month": b, "standard_error": se,
+                         "change_a_year": float(np.expm1(12 * b)),
+                         "change_a_year_lower_95": float(np.expm1(12 * (b - z * se))),
+                         "change_a_year_upper_95": float(np.expm1(12 * (b + z * se)))})  # fmt: skip
+        return pd.DataFrame(rows)
+
+    def trend_interval(self, level: float = 0.95) -> tuple[float, float, float]:
+        """The entry trend as a change a year (0.05 = 5% more entrants a year): estimate, lower, upper."""
+        z = stats.norm.ppf(0.5 + level / 2)
+        to_year = lambda b: float(np.expm1(12 * b))  # noqa: E731
+        return (
+            to_year(self.trend),
+            to_year(self.trend - z * self.trend_se),
+            to_year(self.trend + z * self.trend_se),
+        )
 
     def entry_rates(self) -> np.ndarray:
         """Mean entrants per month by age band."""
@@ -147,6 +221,25 @@ class Rates:
             }
         )
 
+    def duration_table(self) -> pd.DataFrame:
+        """One row per time-in-care band x type: child-months and the monthly chance of leaving care
+        and of moving to another type (every age, weighted by the child-months of each age band)."""
+        if self.by_duration is None:
+            return pd.DataFrame(columns=["duration_band", "type", "child_months", "leave_care", "move"])
+        p = self.duration_probabilities()
+        n = self.by_duration.sum(axis=3).astype(float)  # [b, d, c]
+        rows = []
+        for d, dband in enumerate(DURATION_BANDS):
+            for c, t in enumerate(TYPES):
+                w = n[:, d, c]
+                if w.sum() == 0:
+                    w = np.ones(NB)
+                leave = float(np.average(p[:, d, c, EXIT], weights=w))
+                stay = float(np.average(p[:, d, c, c], weights=w))
+                rows.append({"duration_band": dband, "type": t, "child_months": int(n[:, d, c].sum()),
+                             "leave_care": leave, "move": 1.0 - stay - leave})  # fmt: skip
+        return pd.DataFrame(rows)
+
     def transitions_table(self) -> pd.DataFrame:
         """One row per age band x type: child-months observed and monthly chance of each move."""
         p = self.transition_probabilities()
@@ -164,28 +257,65 @@ class Rates:
 
     # --- draws for the simulation -------------------------------------------------------------
     def draw(self, n_sims: int, rng: np.random.Generator, uncertain: bool = True):
-        """Per-simulation parameters: (transition P [S,B,T,T+1], entry rate [S,B], entry shares [S,B,T]).
+        """Per-simulation parameters: (transition P [S,B,D,T,T+1], entry rate [S,B], entry shares
+        [S,B,T], entry trend slope [S]).
 
         With ``uncertain``, each simulation draws its own rates: transition rows from
         Dirichlet(counts + prior), entry rates from the Gamma posterior of a Poisson mean (widened by
-        the dispersion), entry mixes from Dirichlet(counts + prior). Without, every simulation uses
-        the point estimates.
+        the dispersion), entry mixes from Dirichlet(counts + prior), the trend's slope from its normal
+        sampling distribution. Without, every simulation uses the point estimates.
         """
+        alpha = np.maximum(self._duration_alpha(), 1e-3)
         if not uncertain:
-            p = np.broadcast_to(self.transition_probabilities(), (n_sims, NB, NT, NT + 1))
+            p = np.broadcast_to(alpha / alpha.sum(axis=3, keepdims=True), (n_sims, *alpha.shape))
             lam = np.broadcast_to(self.entry_rates(), (n_sims, NB))
             mix = np.broadcast_to(self.entry_type_shares(), (n_sims, NB, NT))
-            return p.copy(), lam.copy(), mix.copy()
-        alpha = np.maximum(self._transition_alpha(), 1e-3)
+            return p.copy(), lam.copy(), mix.copy(), np.full(n_sims, float(self.trend))
         g = rng.gamma(alpha[None], 1.0, size=(n_sims, *alpha.shape))
-        p = g / g.sum(axis=3, keepdims=True)
+        p = g / g.sum(axis=4, keepdims=True)
         phi = self.dispersion()
         total = self.entries.sum(axis=0)
         lam = rng.gamma((total + 0.5) / phi, phi / self.months, size=(n_sims, NB))
         ealpha = np.maximum(self._entry_alpha(), 1e-3)
         ge = rng.gamma(ealpha[None], 1.0, size=(n_sims, *ealpha.shape))
         mix = ge / ge.sum(axis=2, keepdims=True)
-        return p, lam, mix
+        slope = rng.normal(float(self.trend), float(self.trend_se), size=n_sims)
+        return p, lam, mix, slope
+
+    def trend_multiplier(self, slope: np.ndarray, month: int) -> np.ndarray:
+        """Per simulation, entrants in reference month index ``month`` (0 = the first reference month;
+        the projection's months follow on) over the reference period's mean, under each slope."""
+        k = np.arange(self.months) - (self.months - 1) / 2
+        norm = np.exp(np.outer(slope, k)).mean(axis=1)
+        return np.exp(slope * (month - (self.months - 1) / 2)) / norm
+
+
+def shrink_trend(slope: float, se: float, prior_sd: float = TREND_PRIOR_SD) -> tuple[float, float]:
+    """The slope's posterior (mean, sd) under a normal prior of no trend with sd ``prior_sd``."""
+    if se <= 0:
+        return 0.0, 0.0
+    w = prior_sd**2 / (prior_sd**2 + se**2)
+    return float(w * slope), float(np.sqrt(w) * se)
+
+
+def fit_entry_trend(entries: np.ndarray) -> tuple[float, float]:
+    """(slope, standard error) of log monthly entrants on the month: a Poisson regression (statsmodels
+    GLM) over the reference period, its standard error widened by the overdispersion (Pearson
+    chi-squared over residual degrees of freedom, at least 1) so that months varying more than
+    Poisson (sibling groups) do not make a trend look surer than it is. Why a trend at all: a region
+    whose entrants rise or fall would otherwise be projected flat; drawing the slope in each
+    simulation keeps the uncertainty even when the trend is not told from none.
+    Fewer than :data:`MIN_TREND_MONTHS` months: (0, 0).
+    """
+    y = np.asarray(entries, dtype=float).reshape(len(entries), -1).sum(axis=1)
+    if len(y) < MIN_TREND_MONTHS or y.sum() == 0 or (y > 0).sum() < 2:
+        return 0.0, 0.0
+    import statsmodels.api as sm
+
+    t = np.arange(len(y)) - (len(y) - 1) / 2
+    fit = sm.GLM(y, sm.add_constant(t), family=sm.families.Poisson()).fit()
+    phi = max(float(fit.pearson_chi2) / max(float(fit.df_resid), 1.0), 1.0)
+    return float(fit.params[1]), float(fit.bse[1] * np.sqrt(phi))
 
 
 def _history(episodes_or_history) -> CareHistory:
@@ -218,16 +348,17 @@ def reference_month_ends(history: CareHistory, start, end) -> pd.DatetimeIndex:
     return dates
 
 
-def estimate_rates(episodes, start, end) -> Rates:
+def estimate_rates(episodes, start, end, entry_trend: bool = True) -> Rates:
     """Monthly entry, transition and exit rates over the reference period ``start`` to ``end``.
 
     In: the regional dataset's ``episodes`` (or a prepared :class:`CareHistory`); the first and last
-    day of the reference period (dates or ISO text). Out: :class:`Rates`.
+    day of the reference period (dates or ISO text); ``entry_trend``: fit the entry trend (False:
+    entrants are projected at the reference period's mean, with no trend). Out: :class:`Rates`.
     """
     history = _history(episodes)
     dates = reference_month_ends(history, start, end)
     snap = snapshots(history, dates)
-    nxt = snap[["key", "k", "type", "age"]].copy()
+    nxt = snap[["key", "k", "type", "age", "la", "uasc"]].copy()
     nxt["k"] -= 1
     pairs = snap.merge(nxt, on=["key", "k"], how="outer", suffixes=("", "_next"))
     pairs = pairs[(pairs["k"] >= 0) & (pairs["k"] < len(dates) - 1)]
@@ -238,10 +369,18 @@ def estimate_rates(episodes, start, end) -> Rates:
     turns_18 = (had["age"].to_numpy() + gap_years) >= CARE_ENDS_AT
     kept = had[~turns_18]
     to = kept["type_next"].fillna(EXIT).to_numpy(dtype=np.int64)
-    transitions = np.zeros((NB, NT, NT + 1), dtype=np.int64)
+    by_duration = np.zeros((NB, ND, NT, NT + 1), dtype=np.int64)
     np.add.at(
-        transitions, (kept["band"].to_numpy(dtype=np.int64), kept["type"].to_numpy(dtype=np.int64), to), 1
+        by_duration,
+        (
+            kept["band"].to_numpy(dtype=np.int64),
+            kept["dur"].to_numpy(dtype=np.int64),
+            kept["type"].to_numpy(dtype=np.int64),
+            to,
+        ),
+        1,
     )
+    transitions = by_duration.sum(axis=1)
 
     # Entrants: looked after at a month end, not at the one before.
     new = pairs[pairs["type"].isna()]
@@ -253,7 +392,14 @@ def estimate_rates(episodes, start, end) -> Rates:
     np.add.at(entries, (k_new, band_new), 1)
     entry_types = np.zeros((NB, NT), dtype=np.int64)
     np.add.at(entry_types, (band_new, type_new), 1)
-    ages = [np.sort(age_new[band_new == b]) for b in range(NB)]
+    la_new = new["la_next"].to_numpy(dtype=np.int64)
+    uasc_new = new["uasc_next"].astype(bool).to_numpy()
+    order = [np.argsort(age_new[band_new == b], kind="stable") for b in range(NB)]
+    ages = [age_new[band_new == b][o] for b, o in enumerate(order)]
+    e_la = [la_new[band_new == b][o] for b, o in enumerate(order)]
+    e_uasc = [uasc_new[band_new == b][o] for b, o in enumerate(order)]
+    fitted, fitted_se = fit_entry_trend(entries) if entry_trend else (0.0, 0.0)
+    trend, trend_se = shrink_trend(fitted, fitted_se)
     notes = list(history.notes)
     if entries.sum() == 0:
         raise KitError("No child came into care in the reference period: choose a longer or later period.")
@@ -266,6 +412,14 @@ def estimate_rates(episodes, start, end) -> Rates:
         entrant_ages=ages,
         aged_out=int(turns_18.sum()),
         notes=notes,
+        by_duration=by_duration,
+        entrant_la=e_la,
+        entrant_uasc=e_uasc,
+        las=tuple(history.las),
+        trend=trend,
+        trend_se=trend_se,
+        trend_fitted=fitted,
+        trend_fitted_se=fitted_se,
     )
 
 
@@ -310,12 +464,19 @@ class Projection:
 
     ``counts[s, m, c, b]``: children in simulation ``s`` at month end ``dates[m]`` (``dates[0]`` is the
     start) in type ``c`` and age band ``b``. ``entrants[s, m, b]``: entrants in month ``m`` (1-based).
+    ``la_counts[s, m, l]``: children of LA ``las[l]``; ``uasc_counts[s, m, u]``: children not UASC
+    (``u == 0``) and UASC (``u == 1``); ``duration_counts[s, m, d]``: children by time in care. Each
+    simulated child carries its LA and UASC flag, so every split adds up to the region's total.
     """
 
     dates: pd.DatetimeIndex
     counts: np.ndarray
     entrants: np.ndarray
     seed: int | None
+    la_counts: np.ndarray | None = None
+    uasc_counts: np.ndarray | None = None
+    duration_counts: np.ndarray | None = None
+    las: tuple[str, ...] = ()
 
     @property
     def n_sims(self) -> int:
@@ -331,9 +492,10 @@ class Projection:
         return self.counts.sum(axis=3)
 
     def summary(self, by: str = "type") -> pd.DataFrame:
-        """Mean and quantiles at each projected quarter end, by ``type`` (with a ``total`` row) or ``age_band``.
+        """Mean and quantiles at each projected quarter end, by ``type``, ``age_band``, ``la``, ``uasc``
+        or ``duration_band``, with a ``total`` row.
 
-        Out: columns ``quarter_end``, ``type`` or ``age_band``, ``mean`` and the :data:`QUANTILES`.
+        Out: columns ``quarter_end``, the ``by`` column, ``mean`` and the :data:`QUANTILES`.
         """
         q = self.quarter_index()
         if by == "type":
@@ -342,8 +504,14 @@ class Projection:
         elif by == "age_band":
             arr = self.counts.sum(axis=2)[:, q, :]
             names = list(AGE_BANDS)
+        elif by == "la" and self.la_counts is not None:
+            arr, names = self.la_counts[:, q, :], list(self.las)
+        elif by == "uasc" and self.uasc_counts is not None:
+            arr, names = self.uasc_counts[:, q, :], list(UASC_GROUPS)
+        elif by == "duration_band" and self.duration_counts is not None:
+            arr, names = self.duration_counts[:, q, :], list(DURATION_BANDS)
         else:
-            raise ValueError("by must be 'type' or 'age_band'")
+            raise ValueError("by must be 'type', 'age_band', 'la', 'uasc' or 'duration_band'")
         arr = np.concatenate([arr, arr.sum(axis=2, keepdims=True)], axis=2)
         names = names + ["total"]
         rows = []
@@ -356,8 +524,13 @@ class Projection:
         return pd.DataFrame(rows)
 
 
+UASC_GROUPS = ("not UASC", "UASC")
+"""The UASC split's two groups, in the order of :attr:`Projection.uasc_counts`."""
+
+
 def start_stock(episodes, at) -> pd.DataFrame:
-    """Children looked after on ``at`` (the forecast start): columns ``type`` and ``age`` (years).
+    """Children looked after on ``at`` (the forecast start): columns ``type``, ``age`` (years),
+    ``in_care`` (years since the period of care started), ``la`` and ``uasc``.
 
     In: the regional dataset's ``episodes`` (or a :class:`CareHistory`) and a date within the history.
     """
@@ -370,7 +543,7 @@ def start_stock(episodes, at) -> pd.DataFrame:
             f"The forecast cannot start on {at:%d %B %Y}: the SSDA903 history covers "
             f"{history.data_start:%d %B %Y} to {history.data_end:%d %B %Y}."
         )
-    return stock_on(history, at)[["type", "age"]]
+    return stock_on(history, at)[["type", "age", "in_care", "la", "uasc"]]
 
 
 def project(
@@ -385,7 +558,8 @@ def project(
 ) -> Projection:
     """Simulate children by type and age band month by month from ``start`` for ``horizon_quarters``.
 
-    In: :class:`Rates`; the children looked after at the start (``type`` key and ``age`` in years, as
+    In: :class:`Rates`; the children looked after at the start (``type`` key and ``age`` in years, and
+    optionally ``in_care`` in years (default 0: new to care), ``la`` and ``uasc``, as
     :func:`start_stock` gives); the start date (a month end; default the reference period's end);
     ``n_sims`` simulations from ``seed``; optional scenario :class:`Adjustments`.
     Out: a :class:`Projection`.
@@ -402,10 +576,16 @@ def project(
     dates = pd.date_range(origin, periods=3 * horizon_quarters + 1, freq="ME")
     root = np.random.SeedSequence(seed)
     salt = np.uint64(root.generate_state(1, dtype=np.uint64)[0])
-    p, lam, mix = rates.draw(n_sims, np.random.default_rng(root.spawn(1)[0]), uncertain=parameter_uncertainty)
+    p, lam, mix, slope = rates.draw(
+        n_sims, np.random.default_rng(root.spawn(1)[0]), uncertain=parameter_uncertainty
+    )
+    nd = p.shape[2]  # time-in-care bands of the rates (1 when they do not depend on it)
+    # Reference-month index of the month before the first projected one (the trend's clock).
+    ref_last = month_end_on_or_before(rates.end)
+    k0 = rates.months - 1 + (origin.year - ref_last.year) * 12 + (origin.month - ref_last.month)
     # Moves are drawn in two steps: stay (chance p_stay), else one of the other outcomes.
     p_flat = p.reshape(-1, NT + 1).copy()
-    current = np.tile(np.arange(NT), n_sims * NB)
+    current = np.tile(np.arange(NT), n_sims * NB * nd)
     p_stay = np.minimum(p_flat[np.arange(len(p_flat)), current], 1.0 - 1e-12)
     p_flat[np.arange(len(p_flat)), current] = 0.0
     p_flat /= np.maximum(p_flat.sum(axis=1, keepdims=True), 1e-300)
@@ -418,29 +598,67 @@ def project(
     if unknown:
         raise KitError(f"Unknown placement types in the start stock: {', '.join(unknown)}.")
     n0 = len(start_stock)
+    las = tuple(sorted({*rates.las, *(start_stock["la"].astype(str) if "la" in start_stock else [])}))
+    la_of = {la: i for i, la in enumerate(las)}
+    bank_la = (
+        np.array([la_of[la] for la in rates.las], dtype=np.int32) if rates.las else np.zeros(1, np.int32)
+    )
     # Per-child arrays (32-bit where it suffices: the simulation is limited by memory traffic).
     sim = np.repeat(np.arange(n_sims, dtype=np.int32), n0)
     cid = np.arange(len(sim), dtype=np.uint64)  # child ids: the start stock, then entrants (see below)
     typ = np.tile(start_stock["type"].map(type_index).to_numpy(dtype=np.int32), n_sims)
     age = np.tile(start_stock["age"].to_numpy(dtype=float), n_sims)
+    tic = np.tile(
+        start_stock["in_care"].fillna(0.0).to_numpy(dtype=float)
+        if "in_care" in start_stock
+        else np.zeros(n0),
+        n_sims,
+    )
+    la = np.tile(
+        start_stock["la"].astype(str).map(la_of).to_numpy(dtype=np.int32)
+        if "la" in start_stock
+        else np.zeros(n0, dtype=np.int32),
+        n_sims,
+    )
+    uasc = np.tile(
+        start_stock["uasc"].fillna(False).to_numpy(dtype=bool)
+        if "uasc" in start_stock
+        else np.zeros(n0, bool),
+        n_sims,
+    )
+    n_la = max(len(las), 1)
     flag = np.zeros(
         len(sim), dtype=np.int32
     )  # 1 + index of the Capacity rule whose extra place a child holds
 
     counts = np.zeros((n_sims, len(dates), NT, NB), dtype=np.int64)
     entrants = np.zeros((n_sims, len(dates), NB), dtype=np.int64)
+    la_counts = np.zeros((n_sims, len(dates), n_la), dtype=np.int64)
+    uasc_counts = np.zeros((n_sims, len(dates), 2), dtype=np.int64)
+    dur_counts = np.zeros((n_sims, len(dates), ND), dtype=np.int64)
     band = age_band(age).astype(np.int32)
-    _record(counts, 0, sim, typ, band, n_sims)
+    dur = np.minimum(duration_band(tic), nd - 1).astype(np.int32)
+
+    def record(m):
+        _record(counts, m, sim, typ, band, n_sims)
+        la_counts[:, m] = np.bincount(sim * n_la + la, minlength=n_sims * n_la).reshape(n_sims, n_la)
+        uasc_counts[:, m] = np.bincount(sim * 2 + uasc, minlength=n_sims * 2).reshape(n_sims, 2)
+        d_all = duration_band(tic)
+        dur_counts[:, m] = np.bincount(sim * ND + d_all, minlength=n_sims * ND).reshape(n_sims, ND)
+
+    record(0)
     cells = np.arange(n_sims * NB, dtype=np.uint64)  # one per simulation x age band
     for m in range(1, len(dates)):
         step_years = (dates[m] - dates[m - 1]).days / DAYS_PER_YEAR
-        # 1. Children already looked after move, stay or leave (rates of their band at the last month end).
-        row = (sim * NB + band) * NT + typ
+        # 1. Children already looked after move, stay or leave (rates of their age band and time in
+        # care at the last month end).
+        row = ((sim * NB + band) * nd + dur) * NT + typ
         u = keyed_uniform(salt, STREAM_MOVE, m, cid)
         go = u >= p_stay[row]  # most children stay where they are: draw the rest only for the others
         new_typ = typ.copy()
         new_typ[go] = move_draw((u[go] - p_stay[row[go]]) / (1.0 - p_stay[row[go]]), row[go]).astype(np.int32)
         age = age + step_years
+        tic = tic + step_years
         stay = (new_typ != EXIT) & (age < CARE_ENDS_AT)
         moved = stay & (new_typ != typ)
         sim, cid, typ, age, flag, moved = (
@@ -451,11 +669,13 @@ def project(
             flag[stay],
             moved[stay],
         )
+        tic, la, uasc = tic[stay], la[stay], uasc[stay]
         band = age_band(age).astype(np.int32)
 
         # 2. Entrants arrive: counts by inverse CDF of one keyed uniform per simulation x band, so a
         # scenario with fewer entrants keeps the baseline's first entrants (and their draws).
-        rate = (lam * (adj.entry_multiplier if m >= adj.from_month else 1.0)).ravel()
+        trend = rates.trend_multiplier(slope, k0 + m)[:, None]  # [S, 1]: this simulation's entry trend
+        rate = (lam * trend * (adj.entry_multiplier if m >= adj.from_month else 1.0)).ravel()
         phi_cell = np.tile(phi, n_sims)
         over = phi_cell > 1.0
         if (
@@ -475,15 +695,19 @@ def project(
         e_cid = ENTRANT_BASE + ((np.uint64(m) * np.uint64(n_sims * NB) + e_cell.astype(np.uint64))
                                 * np.uint64(MAX_ENTRANTS) + e_j.astype(np.uint64))  # fmt: skip
         e_age = np.empty(len(e_cell))
+        e_la = np.zeros(len(e_cell), dtype=np.int32)
+        e_uasc = np.zeros(len(e_cell), dtype=bool)
         ua = keyed_uniform(salt, STREAM_AGE, m, e_cid)
         for b in range(NB):
             sel = e_band == b
             if sel.any():
                 bank = rates.entrant_ages[b]
                 lo, hi = _band_range(b)
-                e_age[sel] = (
-                    bank[(ua[sel] * len(bank)).astype(np.int64)] if len(bank) else lo + ua[sel] * (hi - lo)
-                )
+                pick = (ua[sel] * len(bank)).astype(np.int64)
+                e_age[sel] = bank[pick] if len(bank) else lo + ua[sel] * (hi - lo)
+                if len(bank) and rates.entrant_la is not None:  # the same entrant's LA and UASC status
+                    e_la[sel] = bank_la[rates.entrant_la[b][pick]]
+                    e_uasc[sel] = rates.entrant_uasc[b][pick]
         e_typ = entry_draw(keyed_uniform(salt, STREAM_TYPE, m, e_cid), e_sim * NB + e_band).astype(np.int32)
 
         sim = np.concatenate([sim, e_sim])
@@ -491,13 +715,26 @@ def project(
         typ = np.concatenate([typ, e_typ])
         age = np.concatenate([age, e_age])
         band = np.concatenate([band, e_band])
+        tic = np.concatenate([tic, np.zeros(len(e_cell))])
+        la = np.concatenate([la, e_la])
+        uasc = np.concatenate([uasc, e_uasc])
+        dur = np.minimum(duration_band(tic), nd - 1).astype(np.int32)
         flag = np.concatenate([flag, np.zeros(len(e_cell), dtype=np.int32)])
         arrived = np.concatenate([moved, np.ones(len(e_cell), dtype=bool)])
 
         # 3. Scenario changes to where arriving children go.
         typ, flag = _apply_scenario(adj, m, sim, cid, typ, flag, arrived, n_sims, salt, type_index)
-        _record(counts, m, sim, typ, band, n_sims)
-    return Projection(dates=dates, counts=counts, entrants=entrants, seed=seed)
+        record(m)
+    return Projection(
+        dates=dates,
+        counts=counts,
+        entrants=entrants,
+        seed=seed,
+        la_counts=la_counts,
+        uasc_counts=uasc_counts,
+        duration_counts=dur_counts,
+        las=las,
+    )
 
 
 (

@@ -80,6 +80,7 @@ def forecast_section(forecast, threshold: int) -> dict:
     hidden = {labels.get(t, t) for t, v in last.items() if pd.isna(v)}
     for col in now:
         headline[col] = headline[col].astype(object).where(~headline["type"].isin(hidden), HIDDEN)
+    splits = forecast.split_table(threshold)  # each LA and UASC status: "now" under the threshold hidden
     return {
         "id": "forecast",
         "title": "Forecast of children looked after, spend and scenarios",
@@ -89,6 +90,8 @@ def forecast_section(forecast, threshold: int) -> dict:
             "Children looked after by type: now and projected (median, 95% interval)": headline,
             "Scenarios against the baseline": forecast.scenario_summary(),
             "Rolling backtest: weighted error of the published method (best baseline)": forecast.backtest_table(),
+            "Children looked after by LA and UASC status: now and projected (median, 95% interval)": splits,
+            "Need beside placements as made, by the standard's placement type (the gap is places to commission)": forecast.need_table(),
         },  # fmt: skip
     }
 
